@@ -1,0 +1,1 @@
+"""The ``paca`` command (private: the command line is the interface)."""

@@ -1,0 +1,3 @@
+"""The NoSQL connector and its configuration helpers (from ``paca-nosql``)."""
+
+__all__: list[str] = []

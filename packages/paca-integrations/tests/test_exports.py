@@ -1,0 +1,29 @@
+"""Pins what the meta-package exports: each package issue adds its names here."""
+
+import importlib
+
+import pytest
+
+EXPECTED = {
+    "paca.integrations": {"ErrorKind", "Result", "ResultError", "Secret"},
+    "paca.integrations.apis": set(),
+    "paca.integrations.databases": set(),
+    "paca.integrations.databases.sql_connector": set(),
+    "paca.integrations.databases.nosql_connector": set(),
+}
+
+
+@pytest.mark.parametrize("module", sorted(EXPECTED))
+def test_exported_names_are_pinned(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert set(mod.__all__) == EXPECTED[module]
+    for name in mod.__all__:
+        assert getattr(mod, name) is not None
+
+
+def test_reexports_are_the_same_objects() -> None:
+    import paca.integrations
+    import paca.result
+
+    assert paca.integrations.Result is paca.result.Result
+    assert paca.integrations.ErrorKind is paca.result.ErrorKind
