@@ -21,6 +21,11 @@ _repr = reprlib.Repr()
 _repr.maxstring = 80
 _repr.maxother = 80
 _set = object.__setattr__
+_new = object.__new__
+
+
+def _field(index: int, doc: str) -> Any:
+    return property(lambda self: self._v[index], doc=doc)
 
 
 def _freeze(meta: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -80,14 +85,36 @@ class Result(Generic[T_co]):
         0
     """
 
-    __slots__ = ("cause", "data", "error", "is_success", "kind", "meta")
+    # All six fields live in one tuple: building a Result is one allocation and one slot
+    # store, which keeps it cheap on the hot paths that return one per call.
+    __slots__ = ("_v",)
 
-    is_success: bool
-    data: T_co | None
-    error: str | None
-    kind: ErrorKind | None
-    cause: BaseException | None
-    meta: Mapping[str, Any]
+    _v: tuple[
+        bool, T_co | None, str | None, ErrorKind | None, BaseException | None, Mapping[str, Any]
+    ]
+
+    if TYPE_CHECKING:
+
+        @property
+        def is_success(self) -> bool: ...
+        @property
+        def data(self) -> T_co | None: ...
+        @property
+        def error(self) -> str | None: ...
+        @property
+        def kind(self) -> ErrorKind | None: ...
+        @property
+        def cause(self) -> BaseException | None: ...
+        @property
+        def meta(self) -> Mapping[str, Any]: ...
+
+    else:
+        is_success = _field(0, "``True`` for a success.")
+        data = _field(1, "The value of a success; ``None`` for a failure.")
+        error = _field(2, "The message of a failure; ``None`` for a success.")
+        kind = _field(3, "The ErrorKind of a failure; ``None`` for a success.")
+        cause = _field(4, "The exception behind a failure, if any.")
+        meta = _field(5, "Read-only facts about the call.")
 
     def __init__(
         self,
@@ -113,12 +140,7 @@ class Result(Generic[T_co]):
                 raise TypeError(msg)
             if error is None:
                 error = kind.value.replace("_", " ")
-        _set(self, "is_success", bool(is_success))
-        _set(self, "data", data)
-        _set(self, "error", error)
-        _set(self, "kind", kind)
-        _set(self, "cause", cause)
-        _set(self, "meta", _freeze(meta))
+        _set(self, "_v", (bool(is_success), data, error, kind, cause, _freeze(meta)))
 
     @overload
     @staticmethod
@@ -139,7 +161,13 @@ class Result(Generic[T_co]):
         Returns:
             A successful result.
         """
-        return Result(True, data, meta=meta)
+        result: Result[Any] = _new(Result)
+        _set(
+            result,
+            "_v",
+            (True, data, None, None, None, _EMPTY_META if meta is None else _freeze(meta)),
+        )
+        return result
 
     @staticmethod
     def fail(
@@ -208,7 +236,8 @@ class Result(Generic[T_co]):
         raise AttributeError(msg)
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.is_success, self.data, self.error, self.kind, tuple(self.meta.items()))
+        v = self._v
+        return (v[0], v[1], v[2], v[3], tuple(v[5].items()))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Result):
