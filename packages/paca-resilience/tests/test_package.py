@@ -25,4 +25,17 @@ def test_ships_py_typed() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert paca.resilience.__all__ == []
+    assert set(paca.resilience.__all__) == {
+        "Clock", "MonotonicClock", "FakeClock",
+        "Store", "MemoryStore", "RedisStore", "FailureMode",
+        "ResilienceError", "CircuitOpenError", "RateLimitedError", "BulkheadFullError",
+        "CircuitBreaker", "BreakerConfig", "BreakerState", "WindowType", "BreakerMetrics",
+        "BreakerEvent", "BreakerStateChanged", "CallRejected", "BreakerStoreFailed",
+        "RateLimiter", "Decision", "RateLimitInfo", "parse_rate_limit_headers",
+        "RateLimiterEvent", "RateLimitRejected", "RateLimitStoreFailed", "RateLimitHeadersAdopted",
+        "RetryPolicy", "RetryBudget", "Backoff", "RetryEvent", "RetryScheduled", "RetryGaveUp",
+        "parse_retry_after",
+        "Bulkhead", "BulkheadStats", "BulkheadRejected", "Timeout", "Pipeline",
+    }  # fmt: skip
+    for name in paca.resilience.__all__:
+        assert getattr(paca.resilience, name) is not None

@@ -1,0 +1,567 @@
+"""``CircuitBreaker``: stop calling what is failing, probe it, and resume when it recovers.
+
+The decisions live in :mod:`paca.resilience._breaker_machine` (in memory) or
+in one Lua script (:mod:`paca.resilience._breaker_redis`); this module is the
+asyncio layer: permits around the caller's coroutine, outcome classification,
+events and the store's failure mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import itertools
+import logging
+import random
+import uuid
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
+
+from paca.resilience._breaker_config import BreakerConfig, BreakerState
+from paca.resilience._breaker_events import (
+    BreakerEvent,
+    BreakerMetrics,
+    BreakerStateChanged,
+    BreakerStoreFailed,
+    CallRejected,
+)
+from paca.resilience._breaker_machine import FAILURE, SLOW, SUCCESS, BreakerMachine
+from paca.resilience._breaker_redis import RedisBreakerBackend, RedisReply
+from paca.resilience._clock import Clock, MonotonicClock
+from paca.resilience._errors import CircuitOpenError, classify, failure_from
+from paca.resilience._listeners import Listeners
+from paca.resilience._store import FailureMode, MemoryStore, RedisStore
+from paca.result import ErrorKind, Result
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine
+    from types import TracebackType
+
+    from paca.resilience._store import Store
+
+__all__ = ["CircuitBreaker"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_IGNORED = -1
+_NO_PERMIT = -1
+_log = logging.getLogger("paca.resilience")
+# One entry per open ``async with``: (epoch or version, start, lease token, outer entry).
+_Entry = tuple[int, float, str, Any]
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import RedisError  # noqa: PLC0415 - the optional ``redis`` extra
+
+    return (ConnectionError, TimeoutError, OSError, RedisError)
+
+
+class CircuitBreaker:
+    """A circuit breaker for async calls, in memory or shared through Redis.
+
+    Closed, it lets calls through and records their outcomes in a sliding
+    window (count- or time-based); when the failure rate or the slow-call rate
+    reaches its threshold over at least ``minimum_calls`` calls (or after
+    ``consecutive_failures`` failures in a row) it opens and rejects calls for
+    the open duration; then it lets ``half_open_permits`` probes through and
+    closes or reopens on their outcome.
+
+    ``asyncio.CancelledError``, ``KeyboardInterrupt`` and ``SystemExit`` never
+    count and always propagate; a cancelled probe gives its permit back.
+
+    Args:
+        name: Names the breaker in errors and events (and its Redis keys).
+        config: A :class:`BreakerConfig`; ``**options`` override its fields.
+        clock: Time source for durations (default :class:`MonotonicClock`).
+        store: :class:`MemoryStore` (default) or :class:`RedisStore`.
+        failure_mode: Redis only: what to do when Redis fails; defaults to the
+            store's. Fail-open admits the call unrecorded, fail-closed rejects
+            it; either way a :class:`BreakerStoreFailed` event is emitted.
+        rng: Random source for the open-duration jitter (seed it in tests).
+        redis_time_override: Tests only: the Redis script uses this clock
+            instead of Redis ``TIME``, so fake-clock tests run against Redis.
+        **options: :class:`BreakerConfig` fields, e.g. ``window_size=20``.
+
+    Raises:
+        ValueError: An invalid option, named in the message.
+
+    Example:
+        >>> breaker = CircuitBreaker("payments", failure_rate_threshold=50, window_size=20)
+        >>> breaker.state
+        <BreakerState.CLOSED: 'closed'>
+    """
+
+    __slots__ = (
+        "_calls",
+        "_clock",
+        "_custom_result",
+        "_entered",
+        "_exited",
+        "_failure_mode",
+        "_listeners",
+        "_machine",
+        "_now",
+        "_redis",
+        "_remote",
+        "_slow",
+        "_store_errors",
+        "_tasks",
+        "_token_prefix",
+        "_tokens",
+        "config",
+        "name",
+        "store",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        config: BreakerConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        store: Store | None = None,
+        failure_mode: FailureMode | str | None = None,
+        rng: random.Random | None = None,
+        redis_time_override: Clock | None = None,
+        **options: Any,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            msg = f"name must be a non-empty string, got {name!r}"
+            raise ValueError(msg)
+        if config is None:
+            config = BreakerConfig(**options)
+        elif options:
+            config = dataclasses.replace(config, **options)
+        self.name = name
+        self.config = config
+        self._clock: Clock = clock if clock is not None else MonotonicClock()
+        self._now = self._clock.now
+        self.store: Store = store if store is not None else MemoryStore()
+        rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
+        self._listeners: Listeners[BreakerEvent] = Listeners()
+        self._machine = BreakerMachine(
+            config,
+            rng=rng,
+            on_transition=self._transitioned,
+            fast_path=not isinstance(self.store, RedisStore),
+        )
+        self._slow = config.slow_call_duration
+        self._custom_result = config.record_result is not None
+        self._calls: contextvars.ContextVar[_Entry | None] = contextvars.ContextVar(
+            f"paca_breaker_{name}", default=None
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._tokens = itertools.count()
+        self._token_prefix = uuid.uuid4().hex[:16]
+        self._remote: RedisReply | None = None
+        self._entered: asyncio.Future[CircuitBreaker] | None = None
+        self._exited: asyncio.Future[None] | None = None
+        self._redis: RedisBreakerBackend | None = None
+        self._store_errors: tuple[type[BaseException], ...] = ()
+        if isinstance(self.store, RedisStore):
+            self._redis = RedisBreakerBackend(self.store, name, config, rng, redis_time_override)
+            self._store_errors = _store_errors()
+            mode = failure_mode if failure_mode is not None else self.store.failure_mode
+        elif isinstance(self.store, MemoryStore):
+            mode = failure_mode if failure_mode is not None else FailureMode.FAIL_OPEN
+        else:
+            msg = f"store must be a MemoryStore or a RedisStore, got {self.store!r}"
+            raise TypeError(msg)
+        self._failure_mode = FailureMode(mode)
+
+    # -- reading -------------------------------------------------------------
+
+    @property
+    def state(self) -> BreakerState:
+        """The current state (for Redis: as of this process's last round trip).
+
+        An open breaker reports ``OPEN`` until the first call after its open
+        duration moves it to half-open.
+        """
+        if self._redis is None:
+            return self._machine.state
+        return self._remote.state if self._remote is not None else BreakerState.CLOSED
+
+    @property
+    def failure_mode(self) -> FailureMode:
+        """What this breaker does when its Redis store fails."""
+        return self._failure_mode
+
+    def metrics(self) -> BreakerMetrics:
+        """Return the failure rate, slow-call rate, calls in the window and rejections.
+
+        For a Redis-backed breaker these are the values of this process's last
+        round trip; ``await refresh()`` reads them afresh.
+        """
+        if self._redis is None:
+            return self._machine.metrics(self._now())
+        reply = self._remote
+        if reply is None:
+            return BreakerMetrics(BreakerState.CLOSED, 0, 0, 0, 0.0, 0.0, 0, 0)
+        calls, failed, slow = reply.calls, reply.failed, reply.slow
+        return BreakerMetrics(
+            state=reply.state,
+            calls=calls,
+            failed_calls=failed,
+            slow_calls=slow,
+            failure_rate=failed * 100 / calls if calls else 0.0,
+            slow_call_rate=slow * 100 / calls if calls else 0.0,
+            not_permitted_calls=reply.not_permitted,
+            consecutive_failures=reply.consecutive,
+        )
+
+    async def refresh(self) -> BreakerMetrics:
+        """Read the shared state from Redis (a no-op in memory) and return the metrics.
+
+        A Redis failure is reported as a :class:`BreakerStoreFailed` event and
+        the last known metrics are returned.
+        """
+        if self._redis is not None:
+            try:
+                self._observe(await self._redis.read())
+            except self._store_errors as exc:
+                self._store_failed("refresh", exc)
+        return self.metrics()
+
+    def add_listener(self, listener: Callable[[BreakerEvent], object]) -> Callable[[], None]:
+        """Call ``listener`` with every event; return a function that removes it.
+
+        Events: :class:`BreakerStateChanged`, :class:`CallRejected`,
+        :class:`BreakerStoreFailed`. A listener that raises is logged and
+        skipped; it never breaks a call.
+        """
+        return self._listeners.add(listener)
+
+    # -- calling -------------------------------------------------------------
+
+    async def call(self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``await fn(*args, **kwargs)`` through the breaker.
+
+        Args:
+            fn: The async function to protect.
+            *args: Its positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Returns:
+            What ``fn`` returned (a returned failed ``Result`` is recorded by
+            its kind and returned as is).
+
+        Raises:
+            CircuitOpenError: The breaker rejected the call; ``fn`` did not run.
+            Exception: Whatever ``fn`` raised, after recording it.
+        """
+        machine = self._machine
+        if machine.fast:  # closed, and the window needs no clock
+            epoch = machine.epoch
+            try:
+                value = await fn(*args, **kwargs)
+            except BaseException as exc:
+                self._settle(epoch, self._exc_code(exc), 0.0)
+                raise
+            if machine.noop and not isinstance(value, Result):
+                return value  # a success in a window full of successes changes nothing
+            if self._custom_result or isinstance(value, Result):
+                self._settle(epoch, self._value_code(value), 0.0)
+            elif not machine.record_success(epoch):
+                machine.record(epoch, SUCCESS, self._now())
+            return value
+        if self._redis is not None:
+            return await self._call_redis(fn, args, kwargs)
+        now = self._now()
+        epoch = machine.acquire(now)
+        if epoch < 0:
+            raise self._rejected(now)
+        try:
+            value = await fn(*args, **kwargs)
+        except BaseException as exc:
+            self._settle(epoch, self._exc_code(exc), now)
+            raise
+        self._settle(epoch, self._value_code(value), now)
+        return value
+
+    @overload
+    async def execute(
+        self, fn: Callable[P, Awaitable[Result[T]]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Result[T]: ...
+
+    @overload
+    async def execute(
+        self, fn: Callable[P, Awaitable[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Result[T]: ...
+
+    async def execute(
+        self, fn: Callable[P, Awaitable[Any]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Result[Any]:
+        """Run ``fn`` through the breaker and return a ``Result``; never raises for failures.
+
+        Args:
+            fn: The async function to protect.
+            *args: Its positional arguments.
+            **kwargs: Its keyword arguments.
+
+        Returns:
+            ``Result.ok(value)``; or ``fn``'s own ``Result`` as is; or
+            ``failure_from(exc)`` when ``fn`` raised; or, when the breaker
+            rejected the call, a failure of kind ``CIRCUIT_OPEN`` whose
+            ``meta["retry_after"]`` is the seconds to wait (``None`` if
+            unknown, e.g. forced open). Cancellation still propagates.
+        """
+        try:
+            value = await self.call(fn, *args, **kwargs)
+        except CircuitOpenError as exc:
+            return failure_from(exc, retry_after=exc.retry_after)
+        except Exception as exc:
+            return failure_from(exc)
+        if isinstance(value, Result):
+            return value
+        return Result.ok(value)
+
+    def __aenter__(self) -> Awaitable[CircuitBreaker]:
+        # Plain ``def`` returning an already-resolved future: the memory paths
+        # never wait, and skipping a coroutine per call halves the overhead.
+        machine = self._machine
+        calls = self._calls
+        if machine.fast:
+            outer = calls.get()
+            if outer is not None:  # nested in another ``async with`` of this breaker
+                calls.set((machine.epoch, 0.0, "", outer))
+            # else: nothing to remember; __aexit__ finds no entry (see there)
+            return self._entered if self._entered is not None else self._make_ready()[0]
+        if self._redis is not None:
+            return self._enter_redis()
+        now = self._now()
+        epoch = machine.acquire(now)
+        if epoch < 0:
+            raise self._rejected(now)
+        calls.set((epoch, now, "", calls.get()))
+        return self._entered if self._entered is not None else self._make_ready()[0]
+
+    def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Awaitable[None]:
+        # A call admitted on the closed fast path with no enclosing ``async with``
+        # of this breaker pushed no entry, and every call nested inside it pushed
+        # and popped its own, so "no entry" identifies it. Its epoch is unknown:
+        # it is counted if the breaker is still closed and dropped otherwise.
+        calls = self._calls
+        entry = calls.get()
+        if entry is None:
+            machine = self._machine
+            if exc is None:
+                if not machine.noop and not machine.record_success(machine.epoch):
+                    machine.record_current(SUCCESS, self._now())
+            else:
+                code = self._exc_code(exc)
+                if code >= 0:
+                    machine.record_current(code, self._now())
+            return self._exited if self._exited is not None else self._make_ready()[1]
+        epoch, start, token, outer = entry
+        calls.set(outer)
+        if self._redis is not None:
+            return self._exit_redis(epoch, start, token, exc)
+        if exc is None:
+            if not self._machine.record_success(epoch):
+                self._settle(epoch, SUCCESS, start)
+        else:
+            self._settle(epoch, self._exc_code(exc), start)
+        return self._exited if self._exited is not None else self._make_ready()[1]
+
+    def _make_ready(self) -> tuple[asyncio.Future[CircuitBreaker], asyncio.Future[None]]:
+        loop = asyncio.get_running_loop()
+        entered: asyncio.Future[CircuitBreaker] = loop.create_future()
+        entered.set_result(self)
+        exited: asyncio.Future[None] = loop.create_future()
+        exited.set_result(None)
+        # A resolved future never touches its loop again when awaited, so any
+        # loop may await these two.
+        self._entered, self._exited = entered, exited
+        return entered, exited
+
+    async def _enter_redis(self) -> CircuitBreaker:
+        version, token = await self._acquire_redis()
+        calls = self._calls
+        calls.set((version, self._now(), token, calls.get()))
+        return self
+
+    async def _exit_redis(
+        self, version: int, start: float, token: str, exc: BaseException | None
+    ) -> None:
+        if exc is None:
+            await self._record_redis(version, self._slowed(SUCCESS, start), token)
+        elif isinstance(exc, Exception):
+            await self._record_redis(version, self._slowed(self._exc_code(exc), start), token)
+        else:
+            self._background(self._record_redis(version, _IGNORED, token))
+
+    # -- manual control --------------------------------------------------------
+
+    async def force_open(self) -> None:
+        """Reject every call until :meth:`reset` (state ``FORCED_OPEN``).
+
+        Raises:
+            redis.RedisError: A Redis-backed breaker could not reach Redis (a
+                manual change does not fail silently).
+        """
+        await self._transition(BreakerState.FORCED_OPEN)
+
+    async def disable(self) -> None:
+        """Admit every call without recording it until :meth:`reset` (``DISABLED``)."""
+        await self._transition(BreakerState.DISABLED)
+
+    async def metrics_only(self) -> None:
+        """Admit and record every call, never open, until :meth:`reset` (``METRICS_ONLY``)."""
+        await self._transition(BreakerState.METRICS_ONLY)
+
+    async def reset(self) -> None:
+        """Close the breaker, empty its window and restart the open-duration growth."""
+        await self._transition(BreakerState.CLOSED)
+
+    async def _transition(self, state: BreakerState) -> None:
+        if self._redis is None:
+            self._machine.transition(state, self._now())
+        else:
+            self._observe(await self._redis.transition(state))
+
+    # -- internals -------------------------------------------------------------
+
+    def _exc_code(self, exc: BaseException) -> int:
+        if not isinstance(exc, Exception):
+            return _IGNORED  # CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit
+        config = self.config
+        if config.ignore_exceptions and isinstance(exc, config.ignore_exceptions):
+            return _IGNORED
+        predicate = config.record_exception
+        if predicate is None:
+            return FAILURE if classify(exc) in config.failure_kinds else SUCCESS
+        try:
+            return FAILURE if predicate(exc) else SUCCESS
+        except Exception:
+            _log.exception("record_exception of breaker %r failed on %r", self.name, exc)
+            return FAILURE
+
+    def _value_code(self, value: object) -> int:
+        config = self.config
+        if isinstance(value, Result) and not value.is_success and value.kind is ErrorKind.CANCELLED:
+            return _IGNORED
+        predicate = config.record_result
+        if predicate is not None:
+            try:
+                return FAILURE if predicate(value) else SUCCESS
+            except Exception:
+                _log.exception("record_result of breaker %r failed on %r", self.name, value)
+                return FAILURE
+        if isinstance(value, Result) and not value.is_success:
+            return FAILURE if value.kind in config.failure_kinds else SUCCESS
+        return SUCCESS
+
+    def _slowed(self, code: int, start: float) -> int:
+        if code >= 0 and self._slow is not None and self._now() - start >= self._slow:
+            return code | SLOW
+        return code
+
+    def _settle(self, epoch: int, code: int, start: float) -> None:
+        machine = self._machine
+        if code < 0:
+            machine.release(epoch)
+            return
+        now = self._now()
+        if self._slow is not None and now - start >= self._slow:
+            code |= SLOW
+        machine.record(epoch, code, now)
+
+    def _rejected(self, now: float) -> CircuitOpenError:
+        machine = self._machine
+        retry_after = machine.retry_after(now)
+        if self._listeners:
+            self._listeners.emit(CallRejected(self.name, machine.state.value, retry_after))
+        return CircuitOpenError(self.name, machine.state.value, retry_after=retry_after)
+
+    def _transitioned(
+        self,
+        previous: BreakerState,
+        state: BreakerState,
+        reason: str,
+        now: float,
+        duration: float | None,
+    ) -> None:
+        if self._listeners:
+            event = BreakerStateChanged(self.name, previous, state, reason, now, duration)
+            self._listeners.emit(event)
+
+    def _observe(self, reply: RedisReply) -> None:
+        # Concurrent replies may arrive out of order: keep the newest version.
+        if self._remote is None or reply.version >= self._remote.version:
+            self._remote = reply
+        for previous, state, reason, duration in reply.transitions:
+            self._transitioned(previous, state, reason, reply.now, duration)
+
+    def _store_failed(self, operation: str, exc: BaseException) -> None:
+        mode = self._failure_mode.value
+        _log.warning("breaker %r: Redis failed on %s (%s): %r", self.name, operation, mode, exc)
+        if self._listeners:
+            self._listeners.emit(BreakerStoreFailed(self.name, operation, mode, repr(exc)))
+
+    def _background(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            task = asyncio.get_running_loop().create_task(coro)
+        except RuntimeError:  # no running loop (interpreter shutting down)
+            coro.close()
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _acquire_redis(self) -> tuple[int, str]:
+        assert self._redis is not None  # noqa: S101 - only called for Redis breakers
+        token = f"{self._token_prefix}:{next(self._tokens)}"
+        try:
+            reply = await self._redis.acquire(token)
+        except self._store_errors as exc:
+            self._store_failed("acquire", exc)
+            if self._failure_mode is FailureMode.FAIL_OPEN:
+                return _NO_PERMIT, ""
+            if self._listeners:
+                self._listeners.emit(CallRejected(self.name, "unavailable", None))
+            raise CircuitOpenError(self.name, "unavailable") from exc
+        except BaseException:
+            # Cancelled mid-flight: the script may have granted a lease; drop it.
+            self._background(self._record_redis(_NO_PERMIT, _IGNORED, token))
+            raise
+        self._observe(reply)
+        if reply.code == 0:
+            state = reply.state.value
+            if self._listeners:
+                self._listeners.emit(CallRejected(self.name, state, reply.retry_after))
+            raise CircuitOpenError(self.name, state, retry_after=reply.retry_after)
+        return reply.version, token if reply.code == 2 else ""
+
+    async def _record_redis(self, version: int, code: int, token: str) -> None:
+        assert self._redis is not None  # noqa: S101 - only called for Redis breakers
+        if version == _NO_PERMIT and not token:
+            return
+        try:
+            reply = await self._redis.record(version, code, token)
+        except self._store_errors as exc:
+            self._store_failed("record", exc)
+            return
+        self._observe(reply)
+
+    async def _call_redis(self, fn: Callable[P, Awaitable[T]], args: Any, kwargs: Any) -> T:
+        version, token = await self._acquire_redis()
+        start = self._now()
+        try:
+            value = await fn(*args, **kwargs)
+        except Exception as exc:
+            await self._record_redis(version, self._slowed(self._exc_code(exc), start), token)
+            raise
+        except BaseException:
+            self._background(self._record_redis(version, _IGNORED, token))
+            raise
+        await self._record_redis(version, self._slowed(self._value_code(value), start), token)
+        return value
+
+    def __repr__(self) -> str:
+        return f"CircuitBreaker({self.name!r}, state={self.state.value}, store={self.store!r})"
