@@ -6,7 +6,7 @@ import pytest
 
 EXPECTED = {
     "paca.integrations": {"ErrorKind", "Result", "ResultError", "Secret"},
-    "paca.integrations.apis": set(),
+    "paca.integrations.apis": {"CircuitBreaker", "RateLimiter"},
     "paca.integrations.databases": set(),
     "paca.integrations.databases.sql_connector": set(),
     "paca.integrations.databases.nosql_connector": set(),

@@ -4,4 +4,10 @@ Re-exports the public names of ``paca-http``, ``paca-graphql``, ``paca-webhooks`
 ``paca-resilience``. A name appears here once the package that implements it ships it.
 """
 
-__all__: list[str] = []
+from paca.resilience import CircuitBreaker, RateLimiter
+
+__all__ = [
+    # paca-resilience
+    "CircuitBreaker",
+    "RateLimiter",
+]
