@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 import pytest
@@ -177,6 +178,9 @@ def test_a_timeout_survives_a_new_event_loop() -> None:
             loop.close()
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11), reason="Task.cancelling()/uncancel() exist from Python 3.11"
+)
 async def test_a_swallowed_expiry_does_not_leak_a_cancellation() -> None:
     async def stubborn() -> str:
         try:
