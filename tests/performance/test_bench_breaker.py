@@ -14,15 +14,17 @@ breaker.call(f)`` measures its bookkeeping around creating the coroutine.
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from paca.resilience._breaker import CircuitBreaker
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    import asyncio
+    from collections.abc import Callable
+
+    RunBatches = Callable[..., None]  # the ``run`` fixture of conftest.py: run(batch, calls)
 
 try:
     import aiobreaker
@@ -38,48 +40,31 @@ except ImportError:  # pragma: no cover
     AsyncCircuitBreakerFactory = None
 
 BATCH = 10_000
-ROUNDS = 30
 
 
 async def f() -> int:
     return 1
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = asyncio.new_event_loop()
-    yield event_loop
-    event_loop.close()
-
-
-def run(
-    benchmark: Any, loop: asyncio.AbstractEventLoop, batch: Callable[[], Awaitable[None]]
-) -> None:
-    loop.run_until_complete(batch())  # warm-up (fills the breaker's window)
-    benchmark.pedantic(lambda: loop.run_until_complete(batch()), rounds=ROUNDS, iterations=1)
-    benchmark.extra_info["batch"] = BATCH
-    benchmark.extra_info["per_call_us"] = round(benchmark.stats.stats.min / BATCH * 1e6, 3)
-
-
-def test_bare_await(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_bare_await_baseline(run: RunBatches) -> None:
     async def batch() -> None:
         for _ in range(BATCH):
             await f()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_paca_breaker_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_paca_breaker_call(run: RunBatches) -> None:
     call = CircuitBreaker("bench").call
 
     async def batch() -> None:
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_paca_breaker_async_with(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_paca_breaker_async_with(run: RunBatches) -> None:
     breaker = CircuitBreaker("bench")
 
     async def batch() -> None:
@@ -87,30 +72,30 @@ def test_paca_breaker_async_with(benchmark: Any, loop: asyncio.AbstractEventLoop
             async with breaker:
                 await f()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_paca_breaker_execute(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_paca_breaker_execute(run: RunBatches) -> None:
     execute = CircuitBreaker("bench").execute
 
     async def batch() -> None:
         for _ in range(BATCH):
             await execute(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_paca_breaker_call_time_window(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_paca_breaker_call_time_window(run: RunBatches) -> None:
     call = CircuitBreaker("bench", window_type="time", window_size=60, slow_call_duration=5.0).call
 
     async def batch() -> None:
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_purgatory_async_with(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_purgatory_async_with(run: RunBatches, loop: asyncio.AbstractEventLoop) -> None:
     if AsyncCircuitBreakerFactory is None:
         pytest.skip("purgatory is not installed")
     breaker = loop.run_until_complete(AsyncCircuitBreakerFactory().get_breaker("bench"))
@@ -120,10 +105,10 @@ def test_purgatory_async_with(benchmark: Any, loop: asyncio.AbstractEventLoop) -
             async with breaker:
                 await f()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_aiobreaker_call_async(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_aiobreaker_call_async(run: RunBatches) -> None:
     if aiobreaker is None:
         pytest.skip("aiobreaker is not installed")
     call_async = aiobreaker.CircuitBreaker().call_async
@@ -132,10 +117,10 @@ def test_aiobreaker_call_async(benchmark: Any, loop: asyncio.AbstractEventLoop) 
         for _ in range(BATCH):
             await call_async(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
-def test_pybreaker_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_pybreaker_call(run: RunBatches) -> None:
     if pybreaker is None:
         pytest.skip("pybreaker is not installed")
     call = pybreaker.CircuitBreaker().call
@@ -144,4 +129,4 @@ def test_pybreaker_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)

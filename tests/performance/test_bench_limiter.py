@@ -16,7 +16,6 @@ aiolimiter's ``has_capacity`` only checks (it consumes nothing); its
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,7 +23,8 @@ import pytest
 from paca.resilience._limiter import RateLimiter
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Iterator
+    import asyncio
+    from collections.abc import Callable, Coroutine
 
 aiolimiter = pytest.importorskip("aiolimiter")
 limits = pytest.importorskip("limits")
@@ -42,11 +42,9 @@ def _benchmark_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("benchmarks run only with --benchmark-only")
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = asyncio.new_event_loop()
-    yield event_loop
-    event_loop.close()
+@pytest.fixture(autouse=True)
+def _calls_per_round(benchmark: Any) -> None:
+    benchmark.extra_info["calls"] = BATCH  # every round makes BATCH decisions
 
 
 def ours(algorithm: str, rate: int) -> RateLimiter:
@@ -75,7 +73,20 @@ def limits_hit(strategy: str, per_second: int) -> Callable[[], None]:
 LIMITS_STRATEGIES = ["FixedWindowRateLimiter", "SlidingWindowCounterRateLimiter"]
 
 
+def nothing() -> None:
+    """The bare call of the synchronous baselines."""
+
+
+async def nothing_awaited() -> None:
+    """The bare await of the asynchronous baseline."""
+
+
 # --- admit: the hot path ---------------------------------------------------------------------
+
+
+@pytest.mark.benchmark(group="admit")
+def test_bare_call_baseline_admit(benchmark: Any) -> None:
+    benchmark(batch(nothing))
 
 
 @pytest.mark.benchmark(group="admit")
@@ -107,6 +118,11 @@ def test_limits_hit_admit(benchmark: Any, strategy: str) -> None:
 
 
 @pytest.mark.benchmark(group="mixed")
+def test_bare_call_baseline_mixed(benchmark: Any) -> None:
+    benchmark(batch(nothing))
+
+
+@pytest.mark.benchmark(group="mixed")
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 def test_paca_try_acquire_sync_mixed(benchmark: Any, algorithm: str) -> None:
     limiter = ours(algorithm, 1000)
@@ -130,6 +146,11 @@ def awaited(
             await step()
 
     return lambda: loop.run_until_complete(many())
+
+
+@pytest.mark.benchmark(group="async")
+def test_bare_await_baseline_async(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+    benchmark(awaited(loop, nothing_awaited))
 
 
 @pytest.mark.benchmark(group="async")

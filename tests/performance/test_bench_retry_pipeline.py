@@ -9,8 +9,7 @@ pipeline <= 3 us added.
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import tenacity
@@ -22,7 +21,9 @@ from paca.resilience._timeout import Timeout
 from paca.result import Result
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterator
+    from collections.abc import Callable
+
+    RunBatches = Callable[..., None]  # the ``run`` fixture of conftest.py: run(batch, calls)
 
 try:
     from paca.resilience._breaker import CircuitBreaker
@@ -33,43 +34,26 @@ except ImportError:  # pragma: no cover - only while those modules are being wri
     REAL_COMPONENTS = False
 
 BATCH = 10_000
-ROUNDS = 30
 
 
 async def f() -> int:
     return 1
 
 
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = asyncio.new_event_loop()
-    yield event_loop
-    event_loop.close()
-
-
-def run(
-    benchmark: Any, loop: asyncio.AbstractEventLoop, batch: Callable[[], Awaitable[None]]
-) -> None:
-    loop.run_until_complete(batch())  # warm-up
-    benchmark.pedantic(lambda: loop.run_until_complete(batch()), rounds=ROUNDS, iterations=1)
-    benchmark.extra_info["batch"] = BATCH
-    benchmark.extra_info["per_call_us"] = round(benchmark.stats.stats.mean / BATCH * 1e6, 3)
-
-
 # -- retry -------------------------------------------------------------------------------
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_bare_await(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_bare_await_baseline(run: RunBatches) -> None:
     async def batch() -> None:
         for _ in range(BATCH):
             await f()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_bare_await_plus_result_ok(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_bare_await_plus_result_ok(run: RunBatches) -> None:
     """What building the returned Result alone costs (execute's floor)."""
     meta = {"attempts": 1}
 
@@ -77,11 +61,11 @@ def test_bare_await_plus_result_ok(benchmark: Any, loop: asyncio.AbstractEventLo
         for _ in range(BATCH):
             Result.ok(await f(), meta=meta)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_ours_retry_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_ours_retry_call(run: RunBatches) -> None:
     policy = RetryPolicy(attempts=3)
     call = policy.call
 
@@ -89,11 +73,11 @@ def test_ours_retry_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> Non
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_ours_retry_execute(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_ours_retry_execute(run: RunBatches) -> None:
     policy = RetryPolicy(attempts=3)
     execute = policy.execute
 
@@ -101,11 +85,11 @@ def test_ours_retry_execute(benchmark: Any, loop: asyncio.AbstractEventLoop) -> 
         for _ in range(BATCH):
             await execute(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_tenacity_async_for(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_tenacity_async_for(run: RunBatches) -> None:
     retrying = tenacity.AsyncRetrying(stop=tenacity.stop_after_attempt(3), reraise=True)
 
     async def batch() -> None:
@@ -114,11 +98,11 @@ def test_tenacity_async_for(benchmark: Any, loop: asyncio.AbstractEventLoop) -> 
                 with attempt:
                     await f()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="retry-success-path")
-def test_tenacity_decorator(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_tenacity_decorator(run: RunBatches) -> None:
     @tenacity.retry(stop=tenacity.stop_after_attempt(3), reraise=True)
     async def g() -> int:
         return 1
@@ -127,7 +111,7 @@ def test_tenacity_decorator(benchmark: Any, loop: asyncio.AbstractEventLoop) -> 
         for _ in range(BATCH):
             await g()
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 # -- five-step pipeline ------------------------------------------------------------------
@@ -144,38 +128,38 @@ def five_step_pipeline() -> Pipeline:
 
 
 @pytest.mark.benchmark(group="pipeline-success-path")
-def test_pipeline_bare_await(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
-    test_bare_await(benchmark, loop)
+def test_pipeline_bare_await_baseline(run: RunBatches) -> None:
+    test_bare_await_baseline(run)
 
 
 @pytest.mark.benchmark(group="pipeline-success-path")
-def test_pipeline_five_steps_call(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_pipeline_five_steps_call(run: RunBatches) -> None:
     call = five_step_pipeline().call
 
     async def batch() -> None:
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="pipeline-success-path")
-def test_pipeline_five_steps_execute(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_pipeline_five_steps_execute(run: RunBatches) -> None:
     execute = five_step_pipeline().execute
 
     async def batch() -> None:
         for _ in range(BATCH):
             await execute(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)
 
 
 @pytest.mark.benchmark(group="pipeline-success-path")
-def test_pipeline_timeout_only(benchmark: Any, loop: asyncio.AbstractEventLoop) -> None:
+def test_pipeline_timeout_only(run: RunBatches) -> None:
     call = Pipeline([Timeout(30)]).call
 
     async def batch() -> None:
         for _ in range(BATCH):
             await call(f)
 
-    run(benchmark, loop, batch)
+    run(batch, BATCH)

@@ -7,23 +7,22 @@ clock instead of Redis ``TIME``: every scenario stays deterministic.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from redis.asyncio import BlockingConnectionPool, Redis
 
 from paca.resilience._breaker import CircuitBreaker
 from paca.resilience._breaker_config import BreakerState
 from paca.resilience._breaker_events import BreakerEvent, BreakerStateChanged, CallRejected
 from paca.resilience._clock import FakeClock
 from paca.resilience._errors import CircuitOpenError
-from paca.resilience._store import RedisStore
 from paca.result import ErrorKind, Result
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import Callable
+
+    from paca.resilience._store import RedisStore
 
 S = BreakerState
 
@@ -36,29 +35,16 @@ class Env:
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def env(request: pytest.FixtureRequest) -> AsyncIterator[Env]:
+def env(request: pytest.FixtureRequest) -> Env:
     clock = FakeClock()
     if request.param == "memory":
-        yield Env("memory", clock, lambda name="b", **kw: CircuitBreaker(name, clock=clock, **kw))
-        return
-    # A blocking pool: with the default pool, hundreds of concurrent calls hit
-    # MaxConnectionsError, which the breaker (rightly) treats as a Redis failure.
-    pool = BlockingConnectionPool.from_url(request.getfixturevalue("redis_url"), max_connections=32)
-    client = Redis(connection_pool=pool)
-    prefix = f"test-breaker-{uuid.uuid4().hex}"
-    store = RedisStore(client, prefix=prefix)
+        return Env("memory", clock, lambda name="b", **kw: CircuitBreaker(name, clock=clock, **kw))
+    store: RedisStore = request.getfixturevalue("redis_store")
 
     def make(name: str = "b", **kw: Any) -> CircuitBreaker:
         return CircuitBreaker(name, clock=clock, store=store, redis_time_override=clock, **kw)
 
-    try:
-        yield Env("redis", clock, make)
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-        await pool.aclose()
+    return Env("redis", clock, make)
 
 
 async def ok() -> int:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -36,18 +35,8 @@ async def ok() -> int:
 
 
 @pytest.fixture
-async def store(redis_url: str) -> AsyncIterator[RedisStore]:
-    pool = BlockingConnectionPool.from_url(redis_url, max_connections=32)
-    client = Redis(connection_pool=pool)
-    prefix = f"test-breaker-{uuid.uuid4().hex}"
-    try:
-        yield RedisStore(client, prefix=prefix)
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-        await pool.aclose()
+def store(redis_store: RedisStore) -> RedisStore:
+    return redis_store
 
 
 async def trip(breaker: CircuitBreaker) -> None:

@@ -6,11 +6,9 @@ hour) for which the little real time a test takes changes nothing.
 
 from __future__ import annotations
 
-import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
 from paca.resilience._clock import FakeClock
 from paca.resilience._errors import RateLimitedError
@@ -22,28 +20,16 @@ from paca.resilience._limiter_events import (
 )
 from paca.resilience._store import MemoryStore, RedisStore, Store
 
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
 HOUR = 3600.0
 ALGORITHMS = ["token_bucket", "gcra", "sliding_window", "fixed_window"]
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+def store(request: pytest.FixtureRequest) -> Store:
     if request.param == "memory":
-        yield MemoryStore()
-        return
-    url = request.getfixturevalue("redis_url")
-    client = aioredis.Redis.from_url(url)
-    prefix = f"test-limiter-{uuid.uuid4().hex}"
-    try:
-        yield RedisStore(client, prefix=prefix)
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
+        return MemoryStore()
+    redis_store: RedisStore = request.getfixturevalue("redis_store")
+    return redis_store
 
 
 def make(store: Store, algorithm: str = "token_bucket", **options: Any) -> RateLimiter:

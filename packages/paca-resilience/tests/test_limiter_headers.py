@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paca.resilience import _limiter_headers
+from paca.resilience import _retry_after
 from paca.resilience._clock import FakeClock
 from paca.resilience._limiter import RateLimiter
 from paca.resilience._limiter_headers import RateLimitInfo, parse_rate_limit_headers
@@ -85,7 +86,7 @@ def test_absolute_times_without_date_use_now_epoch_or_the_wall_clock_helper(
 ) -> None:
     headers = {"Retry-After": "Tue, 14 Nov 2023 22:14:20 GMT"}
     assert parse_rate_limit_headers(headers, now_epoch=EPOCH).retry_after == 60.0
-    monkeypatch.setattr(_limiter_headers, "wall_clock_epoch_for_http_dates", lambda: EPOCH + 20)
+    monkeypatch.setattr(_retry_after, "_utcnow", lambda: datetime.fromtimestamp(EPOCH + 20, UTC))
     assert parse_rate_limit_headers(headers).retry_after == 40.0
     reset = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000100"}
     assert parse_rate_limit_headers(reset).reset_after == 80.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-import uuid
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,19 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 ALGORITHMS = ["token_bucket", "gcra", "sliding_window", "fixed_window"]
-
-
-@pytest.fixture
-async def redis_store(redis_url: str) -> AsyncIterator[RedisStore]:
-    client = aioredis.Redis.from_url(redis_url)
-    prefix = f"test-limiter-{uuid.uuid4().hex}"
-    try:
-        yield RedisStore(client, prefix=prefix)
-    finally:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
 
 
 # --- two processes, one budget --------------------------------------------------------------

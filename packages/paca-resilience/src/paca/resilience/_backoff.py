@@ -3,16 +3,22 @@
 Both follow the AWS Architecture Blog article "Exponential Backoff And
 Jitter". They take the random source as an argument (a ``random.Random``),
 so tests seed it and property tests check the bounds without any clock.
+
+:func:`build_wait` adapts them (and tenacity's own exponential and none) to
+tenacity ``wait`` strategies for ``RetryPolicy``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import tenacity
+from tenacity.wait import wait_base
+
 if TYPE_CHECKING:
     import random
 
-__all__ = ["decorrelated_jitter", "exponential", "full_jitter"]
+__all__ = ["build_wait", "decorrelated_jitter", "exponential", "full_jitter"]
 
 # 2.0 ** 1024 overflows; past this exponent every window is already capped.
 _MAX_EXPONENT = 1000
@@ -94,3 +100,35 @@ def decorrelated_jitter(previous: float, *, base: float, cap: float, rng: random
     delay = rng.uniform(base, high)
     # uniform() may round a hair outside [base, high]; clamp to the promise.
     return min(cap, max(base, min(high, delay)))
+
+
+class _FullJitter(wait_base):
+    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
+        self.base, self.cap, self.rng = base, cap, rng
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        return full_jitter(retry_state.attempt_number, base=self.base, cap=self.cap, rng=self.rng)
+
+
+class _DecorrelatedJitter(wait_base):
+    # The previous delay is the call's own ``upcoming_sleep``: no shared state.
+    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
+        self.base, self.cap, self.rng = base, cap, rng
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        previous = retry_state.upcoming_sleep or self.base
+        return decorrelated_jitter(previous, base=self.base, cap=self.cap, rng=self.rng)
+
+
+def build_wait(backoff: str, base: float, cap: float, rng: random.Random) -> wait_base:
+    """Return the tenacity wait strategy for a ``RetryPolicy`` ``backoff`` name."""
+    if backoff == "full":
+        return _FullJitter(base, cap, rng)
+    if backoff == "decorrelated":
+        return _DecorrelatedJitter(base, cap, rng)
+    if backoff == "exponential":
+        return tenacity.wait_exponential(multiplier=base, max=cap)
+    if backoff == "none":
+        return tenacity.wait_none()
+    msg = f"backoff must be 'full', 'decorrelated', 'exponential' or 'none', got {backoff!r}"
+    raise ValueError(msg)

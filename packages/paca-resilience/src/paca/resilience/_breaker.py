@@ -2,8 +2,9 @@
 
 The decisions live in :mod:`paca.resilience._breaker_machine` (in memory) or
 in one Lua script (:mod:`paca.resilience._breaker_redis`); this module is the
-asyncio layer: permits around the caller's coroutine, outcome classification,
-events and the store's failure mode.
+asyncio layer: permits around the caller's coroutine and events. Outcome
+classification is in :mod:`paca.resilience._breaker_outcome`, the Redis call
+paths and the store's failure mode in :mod:`paca.resilience._breaker_remote`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import asyncio
 import contextvars
 import dataclasses
 import itertools
-import logging
 import random
 import uuid
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
@@ -22,19 +22,19 @@ from paca.resilience._breaker_events import (
     BreakerEvent,
     BreakerMetrics,
     BreakerStateChanged,
-    BreakerStoreFailed,
     CallRejected,
 )
-from paca.resilience._breaker_machine import FAILURE, SLOW, SUCCESS, BreakerMachine
+from paca.resilience._breaker_machine import SLOW, SUCCESS, BreakerMachine
 from paca.resilience._breaker_redis import RedisBreakerBackend, RedisReply
+from paca.resilience._breaker_remote import Entry, RemoteBreakerCalls, store_errors
 from paca.resilience._clock import Clock, MonotonicClock
-from paca.resilience._errors import CircuitOpenError, classify, failure_from
+from paca.resilience._errors import CircuitOpenError, failure_from
 from paca.resilience._listeners import Listeners
 from paca.resilience._store import FailureMode, MemoryStore, RedisStore
-from paca.result import ErrorKind, Result
+from paca.result import Result
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine
+    from collections.abc import Awaitable, Callable
     from types import TracebackType
 
     from paca.resilience._store import Store
@@ -44,20 +44,8 @@ __all__ = ["CircuitBreaker"]
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_IGNORED = -1
-_NO_PERMIT = -1
-_log = logging.getLogger("paca.resilience")
-# One entry per open ``async with``: (epoch or version, start, lease token, outer entry).
-_Entry = tuple[int, float, str, Any]
 
-
-def _store_errors() -> tuple[type[BaseException], ...]:
-    from redis.exceptions import RedisError  # noqa: PLC0415 - the optional ``redis`` extra
-
-    return (ConnectionError, TimeoutError, OSError, RedisError)
-
-
-class CircuitBreaker:
+class CircuitBreaker(RemoteBreakerCalls):
     """A circuit breaker for async calls, in memory or shared through Redis.
 
     Closed, it lets calls through and records their outcomes in a sliding
@@ -103,7 +91,6 @@ class CircuitBreaker:
         "_machine",
         "_now",
         "_redis",
-        "_remote",
         "_slow",
         "_store_errors",
         "_tasks",
@@ -148,7 +135,7 @@ class CircuitBreaker:
         )
         self._slow = config.slow_call_duration
         self._custom_result = config.record_result is not None
-        self._calls: contextvars.ContextVar[_Entry | None] = contextvars.ContextVar(
+        self._calls: contextvars.ContextVar[Entry | None] = contextvars.ContextVar(
             f"paca_breaker_{name}", default=None
         )
         self._tasks: set[asyncio.Task[None]] = set()
@@ -161,7 +148,7 @@ class CircuitBreaker:
         self._store_errors: tuple[type[BaseException], ...] = ()
         if isinstance(self.store, RedisStore):
             self._redis = RedisBreakerBackend(self.store, name, config, rng, redis_time_override)
-            self._store_errors = _store_errors()
+            self._store_errors = store_errors()
             mode = failure_mode if failure_mode is not None else self.store.failure_mode
         elif isinstance(self.store, MemoryStore):
             mode = failure_mode if failure_mode is not None else FailureMode.FAIL_OPEN
@@ -196,20 +183,7 @@ class CircuitBreaker:
         """
         if self._redis is None:
             return self._machine.metrics(self._now())
-        reply = self._remote
-        if reply is None:
-            return BreakerMetrics(BreakerState.CLOSED, 0, 0, 0, 0.0, 0.0, 0, 0)
-        calls, failed, slow = reply.calls, reply.failed, reply.slow
-        return BreakerMetrics(
-            state=reply.state,
-            calls=calls,
-            failed_calls=failed,
-            slow_calls=slow,
-            failure_rate=failed * 100 / calls if calls else 0.0,
-            slow_call_rate=slow * 100 / calls if calls else 0.0,
-            not_permitted_calls=reply.not_permitted,
-            consecutive_failures=reply.consecutive,
-        )
+        return self._remote_metrics()
 
     async def refresh(self) -> BreakerMetrics:
         """Read the shared state from Redis (a no-op in memory) and return the metrics.
@@ -381,22 +355,6 @@ class CircuitBreaker:
         self._entered, self._exited = entered, exited
         return entered, exited
 
-    async def _enter_redis(self) -> CircuitBreaker:
-        version, token = await self._acquire_redis()
-        calls = self._calls
-        calls.set((version, self._now(), token, calls.get()))
-        return self
-
-    async def _exit_redis(
-        self, version: int, start: float, token: str, exc: BaseException | None
-    ) -> None:
-        if exc is None:
-            await self._record_redis(version, self._slowed(SUCCESS, start), token)
-        elif isinstance(exc, Exception):
-            await self._record_redis(version, self._slowed(self._exc_code(exc), start), token)
-        else:
-            self._background(self._record_redis(version, _IGNORED, token))
-
     # -- manual control --------------------------------------------------------
 
     async def force_open(self) -> None:
@@ -428,41 +386,6 @@ class CircuitBreaker:
 
     # -- internals -------------------------------------------------------------
 
-    def _exc_code(self, exc: BaseException) -> int:
-        if not isinstance(exc, Exception):
-            return _IGNORED  # CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit
-        config = self.config
-        if config.ignore_exceptions and isinstance(exc, config.ignore_exceptions):
-            return _IGNORED
-        predicate = config.record_exception
-        if predicate is None:
-            return FAILURE if classify(exc) in config.failure_kinds else SUCCESS
-        try:
-            return FAILURE if predicate(exc) else SUCCESS
-        except Exception:
-            _log.exception("record_exception of breaker %r failed on %r", self.name, exc)
-            return FAILURE
-
-    def _value_code(self, value: object) -> int:
-        config = self.config
-        if isinstance(value, Result) and not value.is_success and value.kind is ErrorKind.CANCELLED:
-            return _IGNORED
-        predicate = config.record_result
-        if predicate is not None:
-            try:
-                return FAILURE if predicate(value) else SUCCESS
-            except Exception:
-                _log.exception("record_result of breaker %r failed on %r", self.name, value)
-                return FAILURE
-        if isinstance(value, Result) and not value.is_success:
-            return FAILURE if value.kind in config.failure_kinds else SUCCESS
-        return SUCCESS
-
-    def _slowed(self, code: int, start: float) -> int:
-        if code >= 0 and self._slow is not None and self._now() - start >= self._slow:
-            return code | SLOW
-        return code
-
     def _settle(self, epoch: int, code: int, start: float) -> None:
         machine = self._machine
         if code < 0:
@@ -491,77 +414,6 @@ class CircuitBreaker:
         if self._listeners:
             event = BreakerStateChanged(self.name, previous, state, reason, now, duration)
             self._listeners.emit(event)
-
-    def _observe(self, reply: RedisReply) -> None:
-        # Concurrent replies may arrive out of order: keep the newest version.
-        if self._remote is None or reply.version >= self._remote.version:
-            self._remote = reply
-        for previous, state, reason, duration in reply.transitions:
-            self._transitioned(previous, state, reason, reply.now, duration)
-
-    def _store_failed(self, operation: str, exc: BaseException) -> None:
-        mode = self._failure_mode.value
-        _log.warning("breaker %r: Redis failed on %s (%s): %r", self.name, operation, mode, exc)
-        if self._listeners:
-            self._listeners.emit(BreakerStoreFailed(self.name, operation, mode, repr(exc)))
-
-    def _background(self, coro: Coroutine[Any, Any, None]) -> None:
-        try:
-            task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError:  # no running loop (interpreter shutting down)
-            coro.close()
-            return
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _acquire_redis(self) -> tuple[int, str]:
-        assert self._redis is not None  # noqa: S101 - only called for Redis breakers
-        token = f"{self._token_prefix}:{next(self._tokens)}"
-        try:
-            reply = await self._redis.acquire(token)
-        except self._store_errors as exc:
-            self._store_failed("acquire", exc)
-            if self._failure_mode is FailureMode.FAIL_OPEN:
-                return _NO_PERMIT, ""
-            if self._listeners:
-                self._listeners.emit(CallRejected(self.name, "unavailable", None))
-            raise CircuitOpenError(self.name, "unavailable") from exc
-        except BaseException:
-            # Cancelled mid-flight: the script may have granted a lease; drop it.
-            self._background(self._record_redis(_NO_PERMIT, _IGNORED, token))
-            raise
-        self._observe(reply)
-        if reply.code == 0:
-            state = reply.state.value
-            if self._listeners:
-                self._listeners.emit(CallRejected(self.name, state, reply.retry_after))
-            raise CircuitOpenError(self.name, state, retry_after=reply.retry_after)
-        return reply.version, token if reply.code == 2 else ""
-
-    async def _record_redis(self, version: int, code: int, token: str) -> None:
-        assert self._redis is not None  # noqa: S101 - only called for Redis breakers
-        if version == _NO_PERMIT and not token:
-            return
-        try:
-            reply = await self._redis.record(version, code, token)
-        except self._store_errors as exc:
-            self._store_failed("record", exc)
-            return
-        self._observe(reply)
-
-    async def _call_redis(self, fn: Callable[P, Awaitable[T]], args: Any, kwargs: Any) -> T:
-        version, token = await self._acquire_redis()
-        start = self._now()
-        try:
-            value = await fn(*args, **kwargs)
-        except Exception as exc:
-            await self._record_redis(version, self._slowed(self._exc_code(exc), start), token)
-            raise
-        except BaseException:
-            self._background(self._record_redis(version, _IGNORED, token))
-            raise
-        await self._record_redis(version, self._slowed(self._value_code(value), start), token)
-        return value
 
     def __repr__(self) -> str:
         return f"CircuitBreaker({self.name!r}, state={self.state.value}, store={self.store!r})"

@@ -20,16 +20,17 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from paca.resilience._errors import BulkheadFullError, failure_from
+from paca.resilience._errors import BulkheadFullError
+from paca.resilience._execute import failure_result, value_result
 from paca.resilience._listeners import Listeners
 from paca.resilience._timeout import check_seconds, run_within
-from paca.result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from types import TracebackType
 
     from paca.resilience._clock import Clock
+    from paca.result import Result
 
 __all__ = ["Bulkhead", "BulkheadRejected", "BulkheadStats"]
 
@@ -252,12 +253,12 @@ class Bulkhead:
         """Run ``fn(*args, **kwargs)`` in a slot.
 
         Args:
-            fn: An async function.
+            fn: The async function to run once a slot is free.
             *args: Its positional arguments.
             **kwargs: Its keyword arguments.
 
         Returns:
-            What ``fn`` returned.
+            What ``fn`` returned; the slot is released either way.
 
         Raises:
             BulkheadFullError: When the call was rejected (``fn`` did not run).
@@ -280,12 +281,10 @@ class Bulkhead:
             other exception. Cancellation propagates.
         """
         try:
-            value: Any = await self.call(fn, *args, **kwargs)
+            value = await self.call(fn, *args, **kwargs)
         except Exception as exc:
-            return failure_from(exc)
-        if isinstance(value, Result):
-            return value
-        return Result.ok(value)
+            return failure_result(exc)
+        return value_result(value)
 
     def __repr__(self) -> str:
         return (

@@ -17,22 +17,21 @@ Understood header families, most authoritative first:
 Absolute times (an HTTP-date, an epoch reset) are turned into seconds from
 now relative to the response's ``Date`` header when it has one; otherwise
 relative to ``now_epoch`` given by the caller, or, as a last resort, to
-:func:`wall_clock_epoch_for_http_dates`, the one wall-clock read of this
-package, which is not used by any decision path. Values that do not parse are
-ignored.
+the wall clock read by ``_retry_after`` (the one wall-clock read of this
+package, not used by any decision path). ``Retry-After`` and HTTP-dates are
+parsed by ``_retry_after``. Values that do not parse are ignored.
 """
 
 from __future__ import annotations
 
-import calendar
-import email.utils
 import math
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["RateLimitInfo", "parse_rate_limit_headers", "wall_clock_epoch_for_http_dates"]
+from ._retry_after import http_date_epoch, parse_retry_after, wall_clock_epoch
+
+__all__ = ["RateLimitInfo", "parse_rate_limit_headers"]
 
 _EPOCH_THRESHOLD = 1e9  # an X-RateLimit-Reset above this is a Unix timestamp (2001-09-09+)
 
@@ -83,17 +82,6 @@ class RateLimitInfo:
         return self.reset_after if self.remaining == 0 else None
 
 
-def wall_clock_epoch_for_http_dates() -> float:
-    """Return the wall-clock time, only to turn an absolute HTTP date into a delay.
-
-    Used when a response carries an HTTP-date ``Retry-After`` or an epoch
-    ``X-RateLimit-Reset`` but no ``Date`` header. This is the single
-    wall-clock read of the limiter; decisions themselves use the monotonic
-    :class:`~paca.resilience.Clock`.
-    """
-    return time.time()
-
-
 def parse_rate_limit_headers(
     headers: HeadersLike, *, now_epoch: float | None = None
 ) -> RateLimitInfo:
@@ -112,14 +100,17 @@ def parse_rate_limit_headers(
     fields = _lower(headers)
     date = fields.get("date")
     if date is not None:
-        parsed = _http_date(date)
+        parsed = http_date_epoch(date)
         if parsed is not None:
             now_epoch = parsed
 
     def epoch() -> float:
-        return now_epoch if now_epoch is not None else wall_clock_epoch_for_http_dates()
+        return now_epoch if now_epoch is not None else wall_clock_epoch()
 
-    retry_after = _retry_after(fields.get("retry-after"), epoch)
+    raw_retry_after = fields.get("retry-after")
+    retry_after = (
+        None if raw_retry_after is None else parse_retry_after(raw_retry_after, now_epoch=now_epoch)
+    )
     limit, window = _policy(fields.get("ratelimit-policy"))
     remaining: int | None = None
     reset: float | None = None
@@ -153,16 +144,6 @@ def _lower(headers: HeadersLike) -> dict[str, str]:
     return fields
 
 
-def _http_date(value: str) -> float | None:
-    parsed = email.utils.parsedate_tz(value)
-    if parsed is None:
-        return None
-    try:  # a missing zone ("-0000" or none) means GMT, as RFC 9110 dates always are
-        return float(calendar.timegm(parsed[:9])) - (parsed[9] or 0)
-    except (OverflowError, ValueError):
-        return None
-
-
 def _number(value: str | None) -> float | None:
     if value is None:
         return None
@@ -188,16 +169,6 @@ def _first_member(value: str | None) -> str | None:
 def _first_int(value: str | None) -> int | None:
     number = _number(_first_member(value))
     return None if number is None else int(number)
-
-
-def _retry_after(value: str | None, epoch: _EpochFn) -> float | None:
-    if value is None:
-        return None
-    seconds = _number(value)
-    if seconds is not None:
-        return seconds
-    when = _http_date(value)
-    return None if when is None else max(0.0, when - epoch())
 
 
 def _x_reset(value: str | None, epoch: _EpochFn) -> float | None:

@@ -30,13 +30,15 @@ import importlib
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from paca.resilience._bulkhead import Bulkhead
-from paca.resilience._errors import RateLimitedError, failure_from
+from paca.resilience._errors import RateLimitedError
+from paca.resilience._execute import failure_result, value_result
 from paca.resilience._retry import RetryPolicy
 from paca.resilience._timeout import Timeout, run_within
-from paca.result import Result
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
+
+    from paca.result import Result
 
 __all__ = ["BreakerLike", "LimiterLike", "Pipeline"]
 
@@ -217,12 +219,12 @@ class Pipeline:
         """Run ``fn(*args, **kwargs)`` through every component.
 
         Args:
-            fn: An async function.
+            fn: The async function to protect.
             *args: Its positional arguments.
             **kwargs: Its keyword arguments.
 
         Returns:
-            What ``fn`` returned.
+            What ``fn`` returned (on its last attempt, after retries).
 
         Raises:
             TimeoutError: The overall timeout passed.
@@ -248,10 +250,8 @@ class Pipeline:
         try:
             value = await self._chain(fn, args, kwargs)
         except Exception as exc:
-            return failure_from(exc)
-        if isinstance(value, Result):
-            return value
-        return Result.ok(value)
+            return failure_result(exc)
+        return value_result(value)
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(c) for c in self._components.values())

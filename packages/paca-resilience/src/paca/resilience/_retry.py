@@ -22,17 +22,21 @@ What is retried:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 import tenacity
-from tenacity.wait import wait_base
 
-from paca.resilience._backoff import decorrelated_jitter, full_jitter
+from paca.resilience._backoff import build_wait
 from paca.resilience._clock import Clock, MonotonicClock
 from paca.resilience._errors import classify, failure_from
 from paca.resilience._listeners import Listeners
 from paca.resilience._retry_after import parse_retry_after
+from paca.resilience._retry_events import (
+    RetryEvent,
+    RetryGaveUp,
+    RetryScheduled,
+    describe_failure,
+)
 from paca.resilience._timeout import check_seconds, run_within
 from paca.result import ErrorKind, Result
 
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from tenacity.stop import stop_base
+    from tenacity.wait import wait_base
 
     from paca.resilience._budget import RetryBudget
 
@@ -49,77 +54,6 @@ T = TypeVar("T")
 Backoff = Literal["full", "decorrelated", "exponential", "none"]
 _RETRYABLE_KINDS = frozenset(kind for kind in ErrorKind if kind.is_retryable)
 _ONE_ATTEMPT = {"attempts": 1}
-
-
-@dataclass(frozen=True, slots=True)
-class RetryScheduled:
-    """Event: an attempt failed and another one will run after ``delay``.
-
-    Attributes:
-        name: The policy's name.
-        attempt: The number of the attempt that failed (1 for the first).
-        delay: Seconds until the next attempt.
-        kind: What went wrong.
-        error: A short description of the failure.
-    """
-
-    name: str
-    attempt: int
-    delay: float
-    kind: ErrorKind
-    error: str
-
-
-@dataclass(frozen=True, slots=True)
-class RetryGaveUp:
-    """Event: a retryable failure will not be retried.
-
-    Attributes:
-        name: The policy's name.
-        attempts: Attempts made.
-        kind: The last failure's kind.
-        reason: ``"stopped"`` (attempts, deadline or a custom stop) or
-            ``"budget"`` (the shared :class:`RetryBudget` is spent).
-    """
-
-    name: str
-    attempts: int
-    kind: ErrorKind
-    reason: str
-
-
-RetryEvent = RetryScheduled | RetryGaveUp
-
-
-class _FullJitter(wait_base):
-    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
-        self.base, self.cap, self.rng = base, cap, rng
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        return full_jitter(retry_state.attempt_number, base=self.base, cap=self.cap, rng=self.rng)
-
-
-class _DecorrelatedJitter(wait_base):
-    # The previous delay is the call's own ``upcoming_sleep``: no shared state.
-    def __init__(self, base: float, cap: float, rng: random.Random) -> None:
-        self.base, self.cap, self.rng = base, cap, rng
-
-    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        previous = retry_state.upcoming_sleep or self.base
-        return decorrelated_jitter(previous, base=self.base, cap=self.cap, rng=self.rng)
-
-
-def _build_wait(backoff: str, base: float, cap: float, rng: random.Random) -> wait_base:
-    if backoff == "full":
-        return _FullJitter(base, cap, rng)
-    if backoff == "decorrelated":
-        return _DecorrelatedJitter(base, cap, rng)
-    if backoff == "exponential":
-        return tenacity.wait_exponential(multiplier=base, max=cap)
-    if backoff == "none":
-        return tenacity.wait_none()
-    msg = f"backoff must be 'full', 'decorrelated', 'exponential' or 'none', got {backoff!r}"
-    raise ValueError(msg)
 
 
 def _exception_test(
@@ -256,7 +190,7 @@ class RetryPolicy:
         self._value_test = retry_if_result
         jitter_rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
         self._wait: wait_base = (
-            wait if wait is not None else _build_wait(backoff, base, cap, jitter_rng)
+            wait if wait is not None else build_wait(backoff, base, cap, jitter_rng)
         )
         composed: stop_base = tenacity.stop_after_attempt(attempts)
         if deadline is not None:
@@ -442,7 +376,7 @@ class RetryPolicy:
                 self._gave_up(attempt, kind, "budget")
                 return error, value, attempt
             if self._listeners:
-                described = _describe(error, value)
+                described = describe_failure(error, value)
                 self._listeners.emit(RetryScheduled(self.name, attempt, delay, kind, described))
             state.idle_for += delay
             await clock.sleep(delay)
@@ -489,11 +423,3 @@ class RetryPolicy:
             f"RetryPolicy(name={self.name!r}, attempts={self.attempts}, "
             f"deadline={self._deadline!r}, attempt_timeout={self._attempt_timeout!r})"
         )
-
-
-def _describe(error: Exception | None, value: Any) -> str:
-    if error is not None:
-        return f"{type(error).__name__}: {error}"
-    if isinstance(value, Result):
-        return str(value.error)
-    return f"rejected result {type(value).__name__}"

@@ -2,10 +2,12 @@
 
 ``Retry-After`` (RFC 9110, section 10.2.3) is either a number of seconds or
 an HTTP-date. A date has to be compared with the wall clock, so this module
-is the one place in ``paca.resilience`` that reads it (the exemption is named
-in ``tests/test_no_wall_clock.py``); it only converts the date into a
-*duration*, and every decision after that runs on the injected monotonic
-:class:`~paca.resilience.Clock`.
+is the one place in ``paca.resilience`` that reads it (:func:`_utcnow`, the
+exemption named in ``tests/test_no_wall_clock.py``); it only converts the date
+into a *duration*, and every decision after that runs on the injected monotonic
+:class:`~paca.resilience.Clock`. The rate-limit header parser
+(``_limiter_headers``) uses the same parser, :func:`http_date_epoch` and
+:func:`wall_clock_epoch`.
 
 The parser never raises: whatever it cannot use becomes ``None``.
 """
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["parse_retry_after"]
+__all__ = ["http_date_epoch", "parse_retry_after", "wall_clock_epoch"]
 
 _SECONDS = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*\Z", re.ASCII)
 
@@ -29,6 +31,25 @@ _SECONDS = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*\Z", re.ASCII)
 def _utcnow() -> datetime:
     # The documented wall-clock exemption: HTTP-dates are wall-clock instants.
     return datetime.now(timezone.utc)
+
+
+def wall_clock_epoch() -> float:
+    """Return the wall-clock time in Unix seconds, only to turn an absolute time into a delay."""
+    return _utcnow().timestamp()
+
+
+def http_date_epoch(value: str) -> float | None:
+    """Return the Unix seconds of an HTTP-date (a missing zone means GMT), ``None`` if not one."""
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # an HTTP-date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
+    try:
+        return when.timestamp()
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _clamp(seconds: float, cap: float | None) -> float | None:
@@ -51,6 +72,7 @@ def parse_retry_after(
     *,
     cap: float | None = None,
     now: Callable[[], datetime] | None = None,
+    now_epoch: float | None = None,
 ) -> float | None:
     """Turn a ``Retry-After`` value into a non-negative number of seconds.
 
@@ -61,6 +83,8 @@ def parse_retry_after(
             ``None`` for no cap (an infinite delay then gives ``None``).
         now: Returns the current aware UTC ``datetime``, used for dates
             (default: the system's wall clock). Tests pass a fixed one.
+        now_epoch: The current time in Unix seconds (e.g. from a response's
+            ``Date`` header); when given it is used instead of ``now``.
 
     Returns:
         Seconds to wait, in ``[0, cap]``; a date in the past gives ``0``.
@@ -70,6 +94,12 @@ def parse_retry_after(
         >>> parse_retry_after("120", cap=60)
         60.0
     """
+    if now_epoch is not None:
+        epoch = now_epoch
+
+        def now() -> datetime:
+            return datetime.fromtimestamp(epoch, timezone.utc)
+
     try:
         return _parse(value, cap, now or _utcnow)
     except Exception:  # never raise: a bad header must not break a call

@@ -21,7 +21,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from paca.resilience._clock import Clock, MonotonicClock
-from paca.resilience._errors import failure_from
+from paca.resilience._execute import failure_result
 from paca.result import Result
 
 if TYPE_CHECKING:
@@ -210,12 +210,12 @@ class Timeout:
         """Await ``fn(*args, **kwargs)`` within the limit.
 
         Args:
-            fn: An async function.
+            fn: The async function to bound in time.
             *args: Its positional arguments.
             **kwargs: Its keyword arguments.
 
         Returns:
-            What ``fn`` returned.
+            What ``fn`` returned before the limit passed.
 
         Raises:
             TimeoutError: When the limit passed; ``fn`` was cancelled.
@@ -246,7 +246,7 @@ class Timeout:
         try:
             value = await self.call(fn, *args, **kwargs)
         except Exception as exc:
-            return failure_from(exc, timeout=self.seconds)
+            return failure_result(exc, self.seconds)
         return Result.ok(value)
 
     def __repr__(self) -> str:
