@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -86,7 +86,9 @@ def test_absolute_times_without_date_use_now_epoch_or_the_wall_clock_helper(
 ) -> None:
     headers = {"Retry-After": "Tue, 14 Nov 2023 22:14:20 GMT"}
     assert parse_rate_limit_headers(headers, now_epoch=EPOCH).retry_after == 60.0
-    monkeypatch.setattr(_retry_after, "_utcnow", lambda: datetime.fromtimestamp(EPOCH + 20, UTC))
+    monkeypatch.setattr(
+        _retry_after, "_utcnow", lambda: datetime.fromtimestamp(EPOCH + 20, timezone.utc)
+    )
     assert parse_rate_limit_headers(headers).retry_after == 40.0
     reset = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000100"}
     assert parse_rate_limit_headers(reset).reset_after == 80.0
