@@ -212,6 +212,18 @@ class RateLimiter:
         self._rejected(key, cost, decision)
         return decision
 
+    def admit_now(self, key: str, cost: float) -> bool:
+        """Take ``cost`` from ``key`` if it can be done at once in memory; emit nothing.
+
+        The pipeline's fast path: ``False`` means "go through :meth:`acquire`" (Redis store,
+        waiters queued, an unknown key, or not enough budget now), which then decides,
+        waits and reports as usual. ``cost`` must already be valid.
+        """
+        if self._redis is not None or self._waiting:
+            return False
+        state = self._states.get(key)
+        return state is not None and self._decide(state, self._now(), cost).allowed
+
     async def try_acquire(self, key: str = "default", cost: float = 1) -> Decision:
         """Decide at once: take ``cost`` units from ``key`` if available, else say when.
 

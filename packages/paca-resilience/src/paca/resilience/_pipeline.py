@@ -205,8 +205,17 @@ class Pipeline:
         key, cost, timeout = self.limiter_key, self.limiter_cost, self.limiter_timeout
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         acquire = limiter.acquire
+        # The package's RateLimiter admits in memory without a coroutine when it can; its
+        # cost is then validated here, once, instead of on every call.
+        admit_now = getattr(limiter, "admit_now", None)
+        capacity = getattr(limiter, "capacity", None)
+        if admit_now is not None and capacity is not None and not 0 < cost <= capacity:
+            msg = f"limiter_cost {cost!r} exceeds the limiter's capacity {capacity!r}"
+            raise ValueError(msg)
 
         async def limited(fn: _Fn, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            if admit_now is not None and admit_now(key, cost):
+                return await inner(fn, args, kwargs)
             decision = await acquire(key=key, cost=cost, **extra)
             if not decision.allowed:
                 message = f"rate limited (key={key!r})"
