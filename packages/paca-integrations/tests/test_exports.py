@@ -7,8 +7,20 @@ import pytest
 EXPECTED = {
     "paca.integrations": {"ErrorKind", "Result", "ResultError", "Secret"},
     "paca.integrations.apis": {"CircuitBreaker", "RateLimiter"},
-    "paca.integrations.databases": set(),
-    "paca.integrations.databases.sql_connector": set(),
+    "paca.integrations.databases": {
+        "SQLConnector",
+        "QueryBuilder",
+        "create_sqlite_config",
+        "create_postgres_config",
+        "create_mysql_config",
+    },
+    "paca.integrations.databases.sql_connector": {
+        "SQLConnector",
+        "SQLConfig",
+        "create_sqlite_config",
+        "create_postgres_config",
+        "create_mysql_config",
+    },
     "paca.integrations.databases.nosql_connector": set(),
 }
 

@@ -25,4 +25,23 @@ def test_ships_py_typed() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert paca.sql.__all__ == []
+    assert set(paca.sql.__all__) == {
+        "SQLConnector", "SQLConfig", "create_sqlite_config", "create_postgres_config",
+        "create_mysql_config", "Transaction", "Query", "PoolStats",
+        "SQLEvent", "QueryFinished", "PoolAcquired", "PoolReleased",
+        "QueryBuilder", "col", "raw", "func", "exists", "excluded", "and_", "or_", "not_",
+        "escape_like", "Expr", "Ordering", "Subquery", "Dialect", "get_dialect",
+        "TransactionError", "StreamError", "PoolTimeoutError", "UnsupportedFeature",
+        "InvalidIdentifier",
+    }  # fmt: skip
+    for name in paca.sql.__all__:
+        assert getattr(paca.sql, name) is not None
+
+
+def test_importing_the_package_loads_no_optional_driver() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, paca.sql; print([m for m in ('asyncpg', 'aiomysql') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

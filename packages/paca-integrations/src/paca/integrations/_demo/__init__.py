@@ -11,7 +11,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from paca.integrations._demo import info_step, resilience_step, result_step
+from paca.integrations._demo import info_step, resilience_step, result_step, sql_step
 
 __all__ = ["STEPS", "Say", "run_demo"]
 
@@ -21,6 +21,7 @@ Step = Callable[[Say], Awaitable[None]]
 STEPS: dict[str, Step] = {
     "result": result_step.run,
     "resilience": resilience_step.run,
+    "sql": sql_step.run,
     "info": info_step.run,
 }
 

@@ -1,0 +1,74 @@
+"""``PoolStats``: a snapshot of a connector's pool and query counters."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["PoolStats", "WaitSamples"]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """What ``db.stats()`` returns.
+
+    Attributes:
+        dialect: The connector's dialect.
+        size: Connections open (in use and idle).
+        in_use: Connections handed out.
+        idle: Connections waiting in the pool.
+        waiters: Calls waiting for a connection.
+        min_size: The configured minimum.
+        max_size: The configured maximum.
+        acquire_wait_p95: The 95th percentile of the wait for a connection,
+            in seconds, over the last 1,024 acquisitions.
+        opened: Connections opened since ``connect()``.
+        closed: Connections closed on purpose (expired, idle, disconnect).
+        lost: Connections found dead or abandoned (lost, cancelled mid-use).
+        acquisitions: Connections handed out.
+        efficiency: The share of acquisitions served by reusing a connection.
+        queries: Statements run.
+        errors: Failed calls by :class:`~paca.result.ErrorKind` value.
+    """
+
+    dialect: str
+    size: int
+    in_use: int
+    idle: int
+    waiters: int
+    min_size: int
+    max_size: int
+    acquire_wait_p95: float
+    opened: int
+    closed: int
+    lost: int
+    acquisitions: int
+    efficiency: float
+    queries: int
+    errors: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+
+
+class WaitSamples:
+    """The last ``size`` acquisition waits, for the p95."""
+
+    __slots__ = ("_samples",)
+
+    def __init__(self, size: int = 1024) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+
+    def add(self, seconds: float) -> None:
+        """Record one wait."""
+        self._samples.append(seconds)
+
+    def p95(self) -> float:
+        """The 95th percentile (nearest rank), 0.0 when empty."""
+        if not self._samples:
+            return 0.0
+        ordered = sorted(self._samples)
+        rank = max(0, int(len(ordered) * 0.95 + 0.5) - 1)
+        return ordered[min(rank, len(ordered) - 1)]

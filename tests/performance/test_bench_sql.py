@@ -1,0 +1,241 @@
+"""SQLConnector against the raw driver pools and SQLAlchemy 2 async core, side by side.
+
+Run: ``python tools/bench -k bench_sql`` (or ``pytest tests/performance/test_bench_sql.py
+--benchmark-only``). One group per driver and scenario; the raw driver's default pool
+(asyncpg ``create_pool``, aiomysql ``create_pool``, one aiosqlite connection) is the
+``baseline``. Scenarios: ``SELECT 1`` and a 100-row fetch at concurrency 1 and 16, and a
+10,000-row ``execute_many``. Needs the PostgreSQL and MariaDB test servers (skipped otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from paca.sql._config import SQLConfig
+from paca.sql._connector import SQLConnector
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    RunBatches = Callable[..., None]
+    Fetch = Callable[[str], Awaitable[Any]]
+    Many = Callable[[str, list[tuple[Any, ...]]], Awaitable[Any]]
+
+CALLS = 320
+ROWS_100 = (
+    "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 100) "
+    "SELECT n, 'some name' AS name FROM s"
+)
+SCENARIOS = ["select1-c1", "select1-c16", "fetch100-c1", "fetch100-c16", "execute_many-10k"]
+DRIVERS = [
+    pytest.param("postgresql", marks=pytest.mark.postgres),
+    pytest.param("mysql", marks=pytest.mark.mysql),
+    "sqlite",
+]
+
+
+def _url(driver: str, request: pytest.FixtureRequest, tmp: str) -> str:
+    if driver == "sqlite":
+        return f"sqlite:///{tmp}/bench.db"
+    return str(request.getfixturevalue("postgres_url" if driver == "postgresql" else "mysql_url"))
+
+
+class Contender:
+    """What a benchmark needs: a fetch, an execute_many and a close."""
+
+    def __init__(
+        self, fetch: Fetch, many: Many, close: Callable[[], Awaitable[Any]], mark: str
+    ) -> None:
+        self.fetch, self.many, self.close, self.mark = fetch, many, close, mark
+
+
+async def ours(url: str) -> Contender:
+    cfg = SQLConfig.from_url(url)
+    db = SQLConnector(cfg.replace(max_size=1) if cfg.dialect == "sqlite" else cfg)
+    (await db.connect()).unwrap()
+
+    async def fetch(sql: str) -> Any:
+        return (await db.execute_query(sql)).unwrap()
+
+    async def many(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+        return (await db.execute_many(sql, rows)).unwrap()
+
+    return Contender(fetch, many, db.disconnect, "?")
+
+
+async def raw(url: str) -> Contender:
+    cfg = SQLConfig.from_url(url)
+    if cfg.dialect == "postgresql":
+        import asyncpg
+
+        pool = await asyncpg.create_pool(url)
+
+        async def many_pg(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+            return await pool.executemany(sql, rows)
+
+        return Contender(pool.fetch, many_pg, pool.close, "$")
+    if cfg.dialect == "mysql":
+        import aiomysql
+
+        mysql_pool = await aiomysql.create_pool(
+            host=cfg.host,
+            port=cfg.effective_port or 3306,
+            user=cfg.user,
+            db=cfg.database,
+            autocommit=True,
+        )
+
+        async def fetch_my(sql: str) -> Any:
+            async with mysql_pool.acquire() as conn, conn.cursor(aiomysql.DictCursor) as cur:
+                await cur.execute(sql)
+                return await cur.fetchall()
+
+        async def many_my(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+            async with mysql_pool.acquire() as conn, conn.cursor() as cur:
+                await conn.begin()
+                await cur.executemany(sql, rows)
+                await conn.commit()
+
+        async def close_my() -> None:
+            mysql_pool.close()
+            await mysql_pool.wait_closed()
+
+        return Contender(fetch_my, many_my, close_my, "%s")
+    import aiosqlite
+
+    conn = await aiosqlite.connect(cfg.database)
+
+    async def many_lite(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+        await conn.executemany(sql, rows)
+        await conn.commit()
+
+    return Contender(conn.execute_fetchall, many_lite, conn.close, "?")
+
+
+async def sqlalchemy(url: str) -> Contender:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    driver = {
+        "postgresql": "postgresql+asyncpg",
+        "mysql": "mysql+aiomysql",
+        "sqlite": "sqlite+aiosqlite",
+    }
+    rest = url.split("://", 1)[1]
+    dialect = SQLConfig.from_url(url).dialect
+    engine = create_async_engine(f"{driver[dialect]}://{rest}")
+
+    async def fetch(sql: str) -> Any:
+        async with engine.connect() as conn:
+            return (await conn.execute(text(sql))).mappings().all()
+
+    async def many(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(sql.replace("?", ":a", 1).replace("?", ":b", 1)),
+                [{"a": a, "b": b} for a, b in rows],
+            )
+
+    return Contender(fetch, many, engine.dispose, ":")
+
+
+def bench(
+    make: Callable[[str], Awaitable[Contender]],
+    driver: str,
+    scenario: str,
+    request: pytest.FixtureRequest,
+    benchmark: Any,
+    run: RunBatches,
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+) -> None:
+    benchmark.group = f"sql-{driver}-{scenario}"
+    url = _url(driver, request, str(tmp_path))
+    if driver == "sqlite":
+        setup = SQLConnector(url)
+        loop.run_until_complete(setup.connect())
+        loop.run_until_complete(setup.disconnect())  # creates the file in WAL mode
+    contender = loop.run_until_complete(make(url))
+    try:
+        if scenario == "execute_many-10k":
+            table = f"bench_{uuid.uuid4().hex[:10]}"
+            admin = SQLConnector(url)
+            loop.run_until_complete(admin.connect())
+            loop.run_until_complete(
+                admin.execute(f"CREATE TABLE {table} (a INTEGER, b VARCHAR(20))")
+            )
+            marks = {"$": "($1, $2)", "%s": "(%s, %s)", "?": "(?, ?)", ":": "(?, ?)"}[
+                contender.mark
+            ]
+            sql = f"INSERT INTO {table} (a, b) VALUES {marks}"  # noqa: S608 - generated name
+            rows = [(i, f"row {i}") for i in range(10_000)]
+
+            async def many_batch() -> None:
+                await contender.many(sql, rows)
+
+            try:
+                run(many_batch, 10_000)
+            finally:
+                loop.run_until_complete(admin.execute(f"DROP TABLE {table}"))
+                loop.run_until_complete(admin.disconnect())
+            return
+        sql = "SELECT 1" if scenario.startswith("select1") else ROWS_100
+        tasks = 16 if scenario.endswith("c16") else 1
+        fetch = contender.fetch
+
+        async def worker() -> None:
+            for _ in range(CALLS // tasks):
+                await fetch(sql)
+
+        async def batch() -> None:
+            await asyncio.gather(*(worker() for _ in range(tasks)))
+
+        run(batch, CALLS)
+    finally:
+        loop.run_until_complete(contender.close())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_sql_ours(
+    driver: str,
+    scenario: str,
+    request: pytest.FixtureRequest,
+    benchmark: Any,
+    run: RunBatches,
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+) -> None:
+    bench(ours, driver, scenario, request, benchmark, run, loop, tmp_path)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_sql_raw_pool_baseline(
+    driver: str,
+    scenario: str,
+    request: pytest.FixtureRequest,
+    benchmark: Any,
+    run: RunBatches,
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+) -> None:
+    bench(raw, driver, scenario, request, benchmark, run, loop, tmp_path)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_sql_sqlalchemy_core(
+    driver: str,
+    scenario: str,
+    request: pytest.FixtureRequest,
+    benchmark: Any,
+    run: RunBatches,
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+) -> None:
+    bench(sqlalchemy, driver, scenario, request, benchmark, run, loop, tmp_path)
