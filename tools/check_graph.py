@@ -12,7 +12,8 @@ The graph is the one drawn in the design (arrows point to what is imported)::
 
 Checks, for every distribution under ``packages/``:
 - each ``paca.<name>`` import in its ``src/`` (also inside functions and TYPE_CHECKING blocks)
-  targets itself or an allowed sibling;
+  targets itself or an allowed sibling, and never a sibling's private ``_module`` (a sibling is
+  used through its public names only, which its version range protects);
 - the ``paca-*`` entries of its ``[project].dependencies`` are exactly its allowed siblings
   (the meta-package pins all of them);
 - no ``src/paca/__init__.py`` (``paca`` is a PEP 420 namespace).
@@ -48,24 +49,23 @@ ALLOWED["integrations"] = frozenset(ALLOWED)
 _REQ_NAME = re.compile(r"^\s*(paca-[a-z]+)")
 
 
-def imported_siblings(source: str) -> set[tuple[str, int]]:
-    """Return ``(sibling, line)`` for every ``paca.<sibling>`` import in ``source``."""
+def imported_modules(source: str) -> set[tuple[str, int]]:
+    """Return ``(module, line)`` for every ``paca.*`` module imported in ``source``."""
     found: set[tuple[str, int]] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == "paca" and len(parts) > 1:
-                    found.add((parts[1], node.lineno))
+            found.update((a.name, node.lineno) for a in node.names if a.name.startswith("paca."))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            parts = node.module.split(".")
-            if parts[0] != "paca":
-                continue
-            if len(parts) > 1:
-                found.add((parts[1], node.lineno))
-            else:  # from paca import http
-                found.update((alias.name, node.lineno) for alias in node.names)
+            if node.module == "paca":  # from paca import http
+                found.update((f"paca.{a.name}", node.lineno) for a in node.names)
+            elif node.module.startswith("paca."):
+                found.add((node.module, node.lineno))
     return found
+
+
+def imported_siblings(source: str) -> set[tuple[str, int]]:
+    """Return ``(sibling, line)`` for every ``paca.<sibling>`` import in ``source``."""
+    return {(module.split(".")[1], line) for module, line in imported_modules(source)}
 
 
 def check(root: Path) -> list[str]:
@@ -84,11 +84,19 @@ def check(root: Path) -> list[str]:
             problems.append(f"{package.name}: src/paca/__init__.py breaks the paca namespace")
         for path in sorted((package / "src").rglob("*.py")):
             rel = path.relative_to(root)
-            for sibling, line in sorted(imported_siblings(path.read_text(encoding="utf-8"))):
-                if sibling != name and sibling not in allowed:
+            for module, line in sorted(imported_modules(path.read_text(encoding="utf-8"))):
+                sibling = module.split(".")[1]
+                if sibling == name:
+                    continue
+                if sibling not in allowed:
                     problems.append(
                         f"{rel}:{line}: paca-{name} may not import paca.{sibling} "
                         f"(allowed: {', '.join(sorted(allowed)) or 'nothing'})"
+                    )
+                elif any(part.startswith("_") for part in module.split(".")[2:]):
+                    problems.append(
+                        f"{rel}:{line}: paca-{name} imports the private module {module}: "
+                        f"use the public names of paca.{sibling}"
                     )
         meta = tomllib.loads((package / "pyproject.toml").read_text(encoding="utf-8"))
         declared = set()

@@ -75,3 +75,12 @@ def test_a_namespace_init_fails(repo: Path) -> None:
 def test_an_unknown_package_fails(repo: Path) -> None:
     shutil.copytree(repo / "packages/paca-monitor", repo / "packages/paca-extra")
     assert "paca-extra: not in the dependency graph" in check_graph.check(repo)[0]
+
+
+def test_a_siblings_private_module_is_forbidden(repo: Path) -> None:
+    (repo / "packages/paca-sql/src/paca/sql/_x.py").write_text(
+        "from paca.resilience._clock import FakeClock\nfrom paca.resilience import Clock\n"
+    )
+    problems = check_graph.check(repo)
+    assert len(problems) == 1
+    assert "_x.py:1: paca-sql imports the private module paca.resilience._clock" in problems[0]

@@ -29,6 +29,7 @@ def test_public_names_are_pinned() -> None:
         "Clock", "MonotonicClock", "FakeClock",
         "Store", "MemoryStore", "RedisStore", "FailureMode",
         "ResilienceError", "CircuitOpenError", "RateLimitedError", "BulkheadFullError",
+        "classify", "failure_from", "Listeners", "DEFAULT_FAILURE_KINDS",
         "CircuitBreaker", "BreakerConfig", "BreakerState", "WindowType", "BreakerMetrics",
         "BreakerEvent", "BreakerStateChanged", "CallRejected", "BreakerStoreFailed",
         "RateLimiter", "Decision", "RateLimitInfo", "parse_rate_limit_headers",

@@ -18,7 +18,12 @@ Bad configuration raises ``ValueError`` naming the parameter, at construction.
 """
 
 from paca.resilience._breaker import CircuitBreaker
-from paca.resilience._breaker_config import BreakerConfig, BreakerState, WindowType
+from paca.resilience._breaker_config import (
+    DEFAULT_FAILURE_KINDS,
+    BreakerConfig,
+    BreakerState,
+    WindowType,
+)
 from paca.resilience._breaker_events import (
     BreakerEvent,
     BreakerMetrics,
@@ -34,6 +39,8 @@ from paca.resilience._errors import (
     CircuitOpenError,
     RateLimitedError,
     ResilienceError,
+    classify,
+    failure_from,
 )
 from paca.resilience._limiter import RateLimiter
 from paca.resilience._limiter_algorithms import Decision
@@ -44,6 +51,7 @@ from paca.resilience._limiter_events import (
     RateLimitStoreFailed,
 )
 from paca.resilience._limiter_headers import RateLimitInfo, parse_rate_limit_headers
+from paca.resilience._listeners import Listeners
 from paca.resilience._pipeline import Pipeline
 from paca.resilience._retry import Backoff, RetryEvent, RetryGaveUp, RetryPolicy, RetryScheduled
 from paca.resilience._retry_after import parse_retry_after
@@ -65,11 +73,16 @@ __all__ = [
     "CircuitOpenError",
     "RateLimitedError",
     "BulkheadFullError",
+    "classify",
+    "failure_from",
+    # listeners (for packages that emit events the same way)
+    "Listeners",
     # circuit breaker
     "CircuitBreaker",
     "BreakerConfig",
     "BreakerState",
     "WindowType",
+    "DEFAULT_FAILURE_KINDS",
     "BreakerMetrics",
     "BreakerEvent",
     "BreakerStateChanged",

@@ -21,8 +21,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from paca.resilience import Clock, MonotonicClock, RetryPolicy
-from paca.resilience._listeners import Listeners
+from paca.resilience import Clock, Listeners, MonotonicClock, RetryPolicy
 from paca.result import ErrorKind, Result
 from paca.sql._config import SQLConfig
 from paca.sql._sql_errors import StreamError, sql_failure

@@ -34,8 +34,7 @@ from paca.sql._sql_events import PoolAcquired, PoolReleased
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from paca.resilience import Clock
-    from paca.resilience._listeners import Listeners
+    from paca.resilience import Clock, Listeners
     from paca.sql._backend import Backend
     from paca.sql._config import SQLConfig
     from paca.sql._sql_events import SQLEvent
