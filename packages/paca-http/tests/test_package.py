@@ -25,4 +25,26 @@ def test_ships_py_typed() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert paca.http.__all__ == []
+    assert set(paca.http.__all__) == {
+        "UniversalAPIClient", "RESTClient", "StreamedResponse", "ClientNotInitializedError",
+        "HTTPMethod", "APIEndpoint", "PathTemplate", "EndpointError", "APIRegistry",
+        "RegistryError", "Pagination", "LinkPagination", "CursorPagination", "PagePagination",
+        "OffsetPagination", "parse_link_header", "AuthManager", "AuthProvider", "AuthTicket",
+        "AuthVerdict", "CredentialsUnavailable", "KeyPool", "KeyStatus", "KeyStrategy", "Signer",
+        "SigningInput", "HmacSigner", "ResponseCache", "CachePolicy", "CacheStats", "CacheStore",
+        "MemoryCacheStore", "RedisCacheStore", "OutgoingRequest", "RawResponse", "EndpointStats",
+        "HTTPEvent", "RequestFinished", "RateLimitPaused", "AuthRetried", "AuthEvent",
+        "KeyRotated", "KeyCooldown", "KeyQuarantined", "TokenRefreshed", "HTTPTransportError",
+        "HTTPTimeoutError", "HTTPConnectionError", "HTTPProtocolError",
+    }  # fmt: skip
+    for name in paca.http.__all__:
+        assert getattr(paca.http, name) is not None
+
+
+def test_importing_the_package_loads_no_optional_driver() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, paca.http; print('redis' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

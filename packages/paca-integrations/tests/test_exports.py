@@ -6,7 +6,16 @@ import pytest
 
 EXPECTED = {
     "paca.integrations": {"ErrorKind", "Result", "ResultError", "Secret"},
-    "paca.integrations.apis": {"CircuitBreaker", "RateLimiter"},
+    "paca.integrations.apis": {
+        "UniversalAPIClient",
+        "RESTClient",
+        "APIEndpoint",
+        "HTTPMethod",
+        "APIRegistry",
+        "AuthManager",
+        "CircuitBreaker",
+        "RateLimiter",
+    },
     "paca.integrations.databases": {
         "SQLConnector",
         "QueryBuilder",

@@ -4,9 +4,24 @@ Re-exports the public names of ``paca-http``, ``paca-graphql``, ``paca-webhooks`
 ``paca-resilience``. A name appears here once the package that implements it ships it.
 """
 
+from paca.http import (
+    APIEndpoint,
+    APIRegistry,
+    AuthManager,
+    HTTPMethod,
+    RESTClient,
+    UniversalAPIClient,
+)
 from paca.resilience import CircuitBreaker, RateLimiter
 
 __all__ = [
+    # paca-http
+    "UniversalAPIClient",
+    "RESTClient",
+    "APIEndpoint",
+    "HTTPMethod",
+    "APIRegistry",
+    "AuthManager",
     # paca-resilience
     "CircuitBreaker",
     "RateLimiter",

@@ -11,7 +11,13 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
-from paca.integrations._demo import info_step, resilience_step, result_step, sql_step
+from paca.integrations._demo import (
+    http_step,
+    info_step,
+    resilience_step,
+    result_step,
+    sql_step,
+)
 
 __all__ = ["STEPS", "Say", "run_demo"]
 
@@ -22,6 +28,7 @@ STEPS: dict[str, Step] = {
     "result": result_step.run,
     "resilience": resilience_step.run,
     "sql": sql_step.run,
+    "http": http_step.run,
     "info": info_step.run,
 }
 

@@ -1,0 +1,220 @@
+"""Requests per second of UniversalAPIClient beside raw aiohttp, httpx and a hand-glued stack.
+
+Run: ``python tools/bench -k http`` (or ``pytest tests/performance/test_bench_http.py
+--benchmark-only``). The server is an aiohttp app in another process (started once per
+module) answering a small JSON body on 127.0.0.1. Each round sends ``CALLS_C1`` requests one
+after another (group ``http-c1``) or ``CALLS_C64`` requests from 64 concurrent tasks (group
+``http-c64``); every client decodes the JSON. Competitors:
+
+- raw aiohttp (the baseline);
+- httpx ``AsyncClient``;
+- aiohttp glued with tenacity (retry) + purgatory (breaker) + aiolimiter (limiter);
+- ``UniversalAPIClient`` with retry, per-host breaker, limiter and statistics on.
+
+Goal: UniversalAPIClient >= 90 % of raw aiohttp's throughput (ratio <= 1.11).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import pytest
+
+from paca.http._client import UniversalAPIClient
+from paca.resilience import BreakerConfig, RateLimiter, RetryPolicy
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+
+CALLS_C1 = 300
+CONCURRENCY = 64
+CALLS_C64 = CONCURRENCY * 16
+ROUNDS = 10
+HUGE = 10_000_000
+
+SERVER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from aiohttp import web
+
+    BODY = b'{"id": 1, "title": "hello", "tags": ["a", "b"]}'
+
+    async def handle(request):
+        return web.Response(body=BODY, content_type="application/json")
+
+    async def main():
+        app = web.Application()
+        app.router.add_get("/item", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        print(runner.addresses[0][1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    event_loop = asyncio.new_event_loop()
+    yield event_loop
+    event_loop.close()
+
+
+def _measure(
+    benchmark: Any,
+    loop: asyncio.AbstractEventLoop,
+    one: Callable[[], Awaitable[Any]],
+    concurrency: int,
+    calls: int,
+) -> None:
+    per_task = calls // concurrency
+
+    async def worker() -> None:
+        for _ in range(per_task):
+            await one()
+
+    async def batch() -> None:
+        if concurrency == 1:
+            await worker()
+        else:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    loop.run_until_complete(batch())  # warm-up: connections opened, breaker window filled
+    benchmark.pedantic(lambda: loop.run_until_complete(batch()), rounds=ROUNDS, iterations=1)
+    benchmark.extra_info["calls"] = calls
+    benchmark.extra_info["requests_per_s"] = round(calls / benchmark.stats.stats.median)
+
+
+CASES = [(1, CALLS_C1, "http-c1"), (CONCURRENCY, CALLS_C64, "http-c64")]
+
+
+def _connector() -> aiohttp.TCPConnector:
+    return aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+
+
+@pytest.mark.parametrize(("concurrency", "calls", "group"), CASES)
+def test_raw_aiohttp_baseline(
+    benchmark: Any, loop: asyncio.AbstractEventLoop, server_url: str,
+    concurrency: int, calls: int, group: str,
+) -> None:  # fmt: skip
+    benchmark.group = group
+    session = loop.run_until_complete(_make_session())
+    url = server_url + "/item"
+
+    async def one() -> Any:
+        async with session.get(url) as response:
+            return await response.json()
+
+    try:
+        _measure(benchmark, loop, one, concurrency, calls)
+    finally:
+        loop.run_until_complete(session.close())
+
+
+async def _make_session() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(connector=_connector(), cookie_jar=aiohttp.DummyCookieJar())
+
+
+@pytest.mark.parametrize(("concurrency", "calls", "group"), CASES)
+def test_httpx(
+    benchmark: Any, loop: asyncio.AbstractEventLoop, server_url: str,
+    concurrency: int, calls: int, group: str,
+) -> None:  # fmt: skip
+    httpx = pytest.importorskip("httpx")
+    benchmark.group = group
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    client = httpx.AsyncClient(limits=limits)
+    url = server_url + "/item"
+
+    async def one() -> Any:
+        response = await client.get(url)
+        return response.json()
+
+    try:
+        _measure(benchmark, loop, one, concurrency, calls)
+    finally:
+        loop.run_until_complete(client.aclose())
+
+
+@pytest.mark.parametrize(("concurrency", "calls", "group"), CASES)
+def test_aiohttp_tenacity_purgatory_aiolimiter(
+    benchmark: Any, loop: asyncio.AbstractEventLoop, server_url: str,
+    concurrency: int, calls: int, group: str,
+) -> None:  # fmt: skip
+    tenacity = pytest.importorskip("tenacity")
+    purgatory = pytest.importorskip("purgatory")
+    aiolimiter = pytest.importorskip("aiolimiter")
+    benchmark.group = group
+    session = loop.run_until_complete(_make_session())
+    breakers = purgatory.AsyncCircuitBreakerFactory(default_threshold=10, default_ttl=30)
+    breaker = loop.run_until_complete(breakers.get_breaker("127.0.0.1"))
+    limiter = aiolimiter.AsyncLimiter(HUGE, 1.0)
+    url = server_url + "/item"
+    retrying = tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(3),
+        wait=tenacity.wait_random_exponential(multiplier=0.1, max=10),
+        retry=tenacity.retry_if_exception_type(aiohttp.ClientConnectionError),
+        reraise=True,
+    )
+
+    async def attempt() -> Any:
+        async with breaker, session.get(url) as response:
+            return await response.json()
+
+    async def one() -> Any:
+        async with limiter:
+            return await retrying(attempt)
+
+    try:
+        _measure(benchmark, loop, one, concurrency, calls)
+    finally:
+        loop.run_until_complete(session.close())
+
+
+@pytest.mark.parametrize(("concurrency", "calls", "group"), CASES)
+def test_universal_api_client_full_stack(
+    benchmark: Any, loop: asyncio.AbstractEventLoop, server_url: str,
+    concurrency: int, calls: int, group: str,
+) -> None:  # fmt: skip
+    benchmark.group = group
+    client = UniversalAPIClient(
+        server_url,
+        retry=RetryPolicy(attempts=3),
+        breaker=BreakerConfig(),
+        rate_limit=RateLimiter(HUGE, per=1.0),
+    )
+    loop.run_until_complete(client.initialize())
+
+    async def one() -> Any:
+        result = await client.get("/item")
+        assert result.is_success
+        return result.data
+
+    try:
+        _measure(benchmark, loop, one, concurrency, calls)
+        assert next(iter(client.stats().values())).count >= calls
+    finally:
+        loop.run_until_complete(client.cleanup())
