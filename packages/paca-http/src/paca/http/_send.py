@@ -197,7 +197,8 @@ class Transport:
                     str(response.url),
                     response.reason or "",
                 )
-        except TimeoutError as exc:  # aiohttp's timeouts are TimeoutError subclasses
+        # aiohttp's timeouts subclass asyncio.TimeoutError, which is only TimeoutError from 3.11
+        except (TimeoutError, asyncio.TimeoutError) as exc:
             raise _translate(call, exc) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise _translate(call, exc) from exc

@@ -8,6 +8,7 @@ read chunk by chunk by the caller. An error while reading chunks raises
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,7 @@ class StreamedResponse:
         try:
             async for chunk in self._response.content.iter_chunked(size or self._chunk_size):
                 yield chunk
-        except TimeoutError as exc:
+        except (TimeoutError, asyncio.TimeoutError) as exc:  # distinct types on Python 3.10
             raise _translate(self._call, exc) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise _translate(self._call, exc) from exc
