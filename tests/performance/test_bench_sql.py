@@ -3,8 +3,10 @@
 Run: ``python tools/bench -k bench_sql`` (or ``pytest tests/performance/test_bench_sql.py
 --benchmark-only``). One group per driver and scenario; the raw driver's default pool
 (asyncpg ``create_pool``, aiomysql ``create_pool``, one aiosqlite connection) is the
-``baseline``. Scenarios: ``SELECT 1`` and a 100-row fetch at concurrency 1 and 16, and a
-10,000-row ``execute_many``. Needs the PostgreSQL and MariaDB test servers (skipped otherwise).
+``baseline``; it returns records/tuples, so ``test_sql_ours_tuples`` (``as_tuples=True``) is
+the like-for-like row, ``test_sql_ours`` the default dict rows. Scenarios: ``SELECT 1``
+and a 100-row fetch at concurrency 1 and 16, and a 10,000-row ``execute_many``. Needs the
+PostgreSQL and MariaDB test servers (skipped otherwise).
 """
 
 from __future__ import annotations
@@ -53,18 +55,21 @@ class Contender:
         self.fetch, self.many, self.close, self.mark = fetch, many, close, mark
 
 
-async def ours(url: str) -> Contender:
-    cfg = SQLConfig.from_url(url)
-    db = SQLConnector(cfg.replace(max_size=1) if cfg.dialect == "sqlite" else cfg)
+async def ours(url: str, *, as_tuples: bool = False) -> Contender:
+    db = SQLConnector(SQLConfig.from_url(url))  # the default pool, SQLite included
     (await db.connect()).unwrap()
 
     async def fetch(sql: str) -> Any:
-        return (await db.execute_query(sql)).unwrap()
+        return (await db.execute_query(sql, as_tuples=as_tuples)).unwrap()
 
     async def many(sql: str, rows: list[tuple[Any, ...]]) -> Any:
         return (await db.execute_many(sql, rows)).unwrap()
 
     return Contender(fetch, many, db.disconnect, "?")
+
+
+async def ours_tuples(url: str) -> Contender:
+    return await ours(url, as_tuples=True)
 
 
 async def raw(url: str) -> Contender:
@@ -211,6 +216,20 @@ def test_sql_ours(
     tmp_path: Any,
 ) -> None:
     bench(ours, driver, scenario, request, benchmark, run, loop, tmp_path)
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if not s.startswith("execute_many")])
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_sql_ours_tuples(
+    driver: str,
+    scenario: str,
+    request: pytest.FixtureRequest,
+    benchmark: Any,
+    run: RunBatches,
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Any,
+) -> None:
+    bench(ours_tuples, driver, scenario, request, benchmark, run, loop, tmp_path)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

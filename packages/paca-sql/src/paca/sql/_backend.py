@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from paca.result import ErrorKind
     from paca.sql._params import ParamStyle
 
-__all__ = ["Backend", "Row"]
+__all__ = ["Backend", "Row", "RowTuple"]
 
 Row = dict[str, Any]
+RowTuple = tuple[Any, ...]
 
 
 class Backend(Protocol):
@@ -29,11 +30,16 @@ class Backend(Protocol):
         paramstyle: The driver's placeholder style.
         reuse_after_cancel: Whether a connection whose statement was
             interrupted can be recovered (:meth:`recover`) instead of closed.
+        pipelined: Whether a statement method queues its work at once and
+            returns an ``asyncio.Future`` (SQLite: the connection's worker
+            thread runs queued calls in order), so the connection can go back
+            to the pool before the result arrives.
     """
 
     dialect: str
     paramstyle: ParamStyle
     reuse_after_cancel: bool
+    pipelined: bool
 
     def classify(self, exc: BaseException) -> ErrorKind:
         """Map a driver exception to an error kind."""
@@ -67,19 +73,29 @@ class Backend(Protocol):
         """The server's version string."""
         ...
 
-    async def fetch(self, conn: Any, sql: str, args: Sequence[Any]) -> list[Row]:
+    def fetch(self, conn: Any, sql: str, args: Sequence[Any]) -> Awaitable[list[Row]]:
         """Run a statement; return its rows as dicts."""
         ...
 
-    async def fetch_one(self, conn: Any, sql: str, args: Sequence[Any]) -> Row | None:
+    def fetch_tuples(self, conn: Any, sql: str, args: Sequence[Any]) -> Awaitable[list[RowTuple]]:
+        """Run a statement; return its rows as tuples (the driver's own rows where it can)."""
+        ...
+
+    def fetch_one(self, conn: Any, sql: str, args: Sequence[Any]) -> Awaitable[Row | None]:
         """Run a statement; return its first row, or ``None``."""
         ...
 
-    async def fetch_value(self, conn: Any, sql: str, args: Sequence[Any]) -> Any:
+    def fetch_one_tuple(
+        self, conn: Any, sql: str, args: Sequence[Any]
+    ) -> Awaitable[RowTuple | None]:
+        """Run a statement; return its first row as a tuple, or ``None``."""
+        ...
+
+    def fetch_value(self, conn: Any, sql: str, args: Sequence[Any]) -> Awaitable[Any]:
         """Run a statement; return the first column of its first row, or ``None``."""
         ...
 
-    async def execute(self, conn: Any, sql: str, args: Sequence[Any]) -> int:
+    def execute(self, conn: Any, sql: str, args: Sequence[Any]) -> Awaitable[int]:
         """Run a statement; return the affected row count."""
         ...
 
@@ -122,7 +138,7 @@ class Backend(Protocol):
         ...
 
     def stream(
-        self, conn: Any, sql: str, args: Sequence[Any], batch_size: int
-    ) -> AsyncGenerator[list[Row], None]:
-        """Yield the rows of a statement in batches, with bounded memory."""
+        self, conn: Any, sql: str, args: Sequence[Any], batch_size: int, tuples: bool
+    ) -> AsyncGenerator[list[Row] | list[RowTuple], None]:
+        """Yield the rows of a statement in batches (dicts, or tuples), with bounded memory."""
         ...

@@ -68,7 +68,12 @@ class SQLConfig:
         hosts: Further ``host[:port]`` entries, for a multi-host pool.
         min_size: Connections the pool keeps open once connected.
         max_size: The most connections open at once (``DB_POOL_SIZE``,
-            default 10; always 1 for an in-memory SQLite database).
+            default 10; always 1 for an in-memory SQLite database). SQLite
+            queues plain statements on one connection's thread and hands the
+            connection back at once, so concurrent reads and writes share one
+            connection; further ones open only while a transaction, a
+            ``stream()`` or a session-changing statement holds one (WAL
+            readers beside a writer). 10 is a ceiling, not a thread count.
         acquire_timeout: Seconds a call waits for a free connection.
         connect_timeout: Seconds to open one connection.
         query_timeout: Seconds for one statement (``None``: no limit).

@@ -19,31 +19,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from paca.resilience import Clock, Listeners, MonotonicClock, RetryPolicy
-from paca.result import ErrorKind, Result
+from paca.result import Result
 from paca.sql._config import SQLConfig
-from paca.sql._sql_errors import StreamError, sql_failure
-from paca.sql._sql_events import QueryFinished
+from paca.sql._engine import NOT_CONNECTED, READ_RETRY_KINDS, Engine, Params
 from paca.sql._sql_pool import SQLPool
 from paca.sql._statement import Query, prepare
+from paca.sql._stream import stream_rows
 from paca.sql._transaction import Transaction
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Callable
     from types import TracebackType
 
-    from paca.sql._backend import Backend, Row
+    from paca.sql._backend import Backend, Row, RowTuple
     from paca.sql._pool_stats import PoolStats
     from paca.sql._sql_events import SQLEvent
-    from paca.sql._sql_pool import Slot
 
 __all__ = ["SQLConnector", "make_backend"]
 
-T = TypeVar("T")
-Params = Mapping[str, Any] | Sequence[Any] | None
-_READ_RETRY_KINDS = frozenset({ErrorKind.CONNECTION, ErrorKind.UNAVAILABLE})
+_NOT_CONNECTED = NOT_CONNECTED  # the former private names, kept for importers
+_READ_RETRY_KINDS = READ_RETRY_KINDS
 
 
 def make_backend(config: SQLConfig) -> Backend:
@@ -61,7 +59,7 @@ def make_backend(config: SQLConfig) -> Backend:
     return SQLiteBackend(config)
 
 
-class SQLConnector:
+class SQLConnector(Engine):
     """A pooled connection to one database.
 
     Args:
@@ -112,18 +110,13 @@ class SQLConnector:
                 attempts=config.read_retries,
                 base_delay=0.05,
                 max_delay=1.0,
-                retry_kinds=_READ_RETRY_KINDS,
+                retry_kinds=READ_RETRY_KINDS,
                 clock=self._clock,
                 name="paca.sql.read",
             )
         self._read_retry = read_retry
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def dialect(self) -> str:
-        """``"sqlite"``, ``"postgresql"`` or ``"mysql"`` (MariaDB included)."""
-        return self.config.dialect
 
     @property
     def server_version(self) -> str | None:
@@ -215,14 +208,31 @@ class SQLConnector:
 
     # -- statements ------------------------------------------------------------------------
 
-    async def execute_query(self, query: str | Query, params: Params = None) -> Result[list[Row]]:
-        """Run a query and return its rows as dicts.
+    @overload
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[False] = False
+    ) -> Result[list[Row]]: ...
+    @overload
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[True]
+    ) -> Result[list[RowTuple]]: ...
+    @overload
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool
+    ) -> Result[list[Row]] | Result[list[RowTuple]]: ...
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool = False
+    ) -> Result[list[Row]] | Result[list[RowTuple]]:
+        """Run a query and return its rows as dicts (or tuples).
 
         Args:
             query: SQL with ``:name`` (params a mapping) or ``?`` (params a
                 sequence) placeholders, or a query object (``QueryBuilder``)
                 whose ``build()`` gives native SQL for this dialect.
             params: The parameters; always bound, never formatted into SQL.
+            as_tuples: Return each row as a tuple, in column order: faster
+                (no dict per row; SQLite and MySQL hand over the driver's own
+                tuples, PostgreSQL copies each ``Record`` with ``tuple()``).
 
         Returns:
             ``Result.ok(rows)``; a failure for a driver error (a query object
@@ -233,14 +243,34 @@ class SQLConnector:
             ValueError: A named parameter is missing, or ``?`` count mismatch.
             TypeError: ``params`` has the wrong shape.
         """
-        return await self._read("query", self._backend.fetch, query, params)
+        backend = self._backend
+        if as_tuples:
+            return await self._read("query", backend.fetch_tuples, query, params)
+        return await self._read("query", backend.fetch, query, params)
 
-    async def fetch_one(self, query: str | Query, params: Params = None) -> Result[Row | None]:
+    @overload
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[False] = False
+    ) -> Result[Row | None]: ...
+    @overload
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[True]
+    ) -> Result[RowTuple | None]: ...
+    @overload
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool
+    ) -> Result[Row | None] | Result[RowTuple | None]: ...
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool = False
+    ) -> Result[Row | None] | Result[RowTuple | None]:
         """Run a query and return its first row (``None`` when it has none).
 
         Same arguments and guarantees as :meth:`execute_query`.
         """
-        return await self._read("fetch_one", self._backend.fetch_one, query, params)
+        backend = self._backend
+        if as_tuples:
+            return await self._read("fetch_one", backend.fetch_one_tuple, query, params)
+        return await self._read("fetch_one", backend.fetch_one, query, params)
 
     async def fetch_value(self, query: str | Query, params: Params = None) -> Result[Any]:
         """Run a query and return the first column of its first row (``None`` if none).
@@ -282,10 +312,10 @@ class SQLConnector:
         first = prepare(query, param_sets[0], self._style, self.dialect)
         if isinstance(first, Result):
             return first
-        from paca.sql._params import bind, translate  # noqa: PLC0415
+        from paca.sql._params import bind_all, translate  # noqa: PLC0415
 
         translation = translate(query, self._style, isinstance(param_sets[0], Mapping))
-        arg_lists = _bind_all(translation, param_sets, bind)
+        arg_lists = bind_all(translation, param_sets)
         return await self._call(
             "execute_many", self._execute_many, translation.sql, arg_lists, first[2]
         )
@@ -304,192 +334,50 @@ class SQLConnector:
         """
         return Transaction(self)
 
-    async def stream(
-        self, query: str | Query, params: Params = None, *, batch_size: int = 1000
-    ) -> AsyncIterator[Row]:
+    @overload
+    def stream(
+        self,
+        query: str | Query,
+        params: Params = None,
+        *,
+        batch_size: int = 1000,
+        as_tuples: Literal[False] = False,
+    ) -> AsyncIterator[Row]: ...
+    @overload
+    def stream(
+        self,
+        query: str | Query,
+        params: Params = None,
+        *,
+        batch_size: int = 1000,
+        as_tuples: Literal[True],
+    ) -> AsyncIterator[RowTuple]: ...
+    def stream(
+        self,
+        query: str | Query,
+        params: Params = None,
+        *,
+        batch_size: int = 1000,
+        as_tuples: bool = False,
+    ) -> AsyncIterator[Any]:
         """Yield the rows of a query one by one, holding ``batch_size`` at most.
 
         PostgreSQL uses a server-side cursor (in a read-only transaction),
         MySQL an unbuffered cursor, SQLite ``fetchmany``. The connection is
         held until the iteration ends; leaving the loop early, or being
         cancelled, abandons it (it is closed, never reused half-read).
+        ``as_tuples=True`` yields tuples instead of dicts (see
+        :meth:`execute_query`).
 
         Raises:
             StreamError: The query failed, before the first row or between
                 rows; its ``result`` is the failed ``Result``. Not retried.
             ValueError: ``batch_size`` < 1, or a parameter is missing.
         """
-        if batch_size < 1:
-            msg = f"batch_size must be >= 1, got {batch_size!r}"
-            raise ValueError(msg)
-        prepared = prepare(query, params, self._style, self.dialect)
-        if isinstance(prepared, Result):
-            raise StreamError(prepared)
-        sql, args, touches = prepared
-        pool = self._pool
-        if pool is None:
-            raise StreamError(_NOT_CONNECTED)
-        try:
-            slot = await pool.acquire()
-        except Exception as exc:
-            raise StreamError(self._failure(exc)) from exc
-        inner = self._backend.stream(slot.conn, sql, args, batch_size)
-        count, done = 0, False
-        try:
-            async for batch in inner:
-                count += len(batch)
-                for row in batch:
-                    yield row
-            done = True
-        except Exception as exc:
-            done = True
-            failure = self._failure(exc)
-            pool.discard(slot, lost=failure.kind is ErrorKind.CONNECTION)
-            raise StreamError(failure) from exc
-        finally:
-            if not done:  # left early (break, aclose) or cancelled
-                try:
-                    await inner.aclose()
-                except Exception:  # noqa: S110 - the connection is dropped anyway
-                    pass
-                finally:
-                    pool.abandon(slot)
-        self._queries += 1
-        await self._give_back(pool, slot, touches)
-        if self._listeners:
-            self._emit("stream", sql, 0.0, count, None, in_transaction=False)
-
-    # -- the engine --------------------------------------------------------------------------
-
-    async def _read(
-        self,
-        name: str,
-        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
-        query: str | Query,
-        params: Params,
-    ) -> Result[T]:
-        prepared = prepare(query, params, self._style, self.dialect)
-        if isinstance(prepared, Result):
-            return prepared
-        sql, args, touches = prepared
-        result = await self._call(name, op, sql, args, touches)
-        if result.is_success or result.kind not in _READ_RETRY_KINDS or not self._read_retry:
-            return result
-        retried = await self._read_retry.execute(self._call, name, op, sql, args, touches)
-        return retried.with_meta(attempts=retried.meta.get("attempts", 1) + 1)
-
-    async def _call(
-        self,
-        name: str,
-        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
-        sql: str,
-        args: Sequence[Any],
-        touches: bool,
-    ) -> Result[T]:
-        listening = bool(self._listeners)
-        start = self._clock.now() if listening else 0.0
-        pool = self._pool
-        if pool is None:
-            return _NOT_CONNECTED
-        try:
-            slot = await pool.acquire()
-        except Exception as exc:
-            return self._report(name, sql, start, self._failure(exc))
-        try:
-            if self._timeout is None:
-                data = await op(slot.conn, sql, args)
-            else:
-                data = await asyncio.wait_for(op(slot.conn, sql, args), self._timeout)
-        except asyncio.CancelledError:
-            pool.abandon(slot)
-            raise
-        except Exception as exc:
-            failure = self._failure(exc)
-            await self._after_error(pool, slot, failure.kind)
-            return self._report(name, sql, start, failure)
-        self._queries += 1
-        if touches:
-            await self._give_back(pool, slot, touches)
-        else:
-            pool.release(slot)
-        if listening:
-            rows = len(data) if isinstance(data, list) else (data if isinstance(data, int) else 1)
-            self._emit(name, sql, self._clock.now() - start, rows, None, in_transaction=False)
-        return Result.ok(data)
-
-    async def _give_back(self, pool: SQLPool, slot: Slot, touches: bool) -> None:
-        if touches or slot.dirty:
-            try:
-                await pool.release_after(slot)
-            except asyncio.CancelledError:
-                raise
-        else:
-            pool.release(slot)
-
-    async def _after_error(self, pool: SQLPool, slot: Slot, kind: ErrorKind | None) -> None:
-        backend = self._backend
-        if kind is ErrorKind.TIMEOUT and self._timeout is not None:
-            pool.abandon(slot)  # the statement may still run: never reuse mid-statement
-        elif kind is ErrorKind.CONNECTION or backend.is_closed(slot.conn):
-            if backend.reuse_after_cancel and not backend.is_closed(slot.conn):
-                pool.release(slot)
-            else:
-                pool.discard(slot)
-        elif backend.in_transaction(slot.conn):
-            await pool.release_after(slot)  # a failed BEGIN... outside transaction(): reset
-        else:
-            pool.release(slot)
-
-    def _failure(self, exc: BaseException) -> Result[Any]:
-        return sql_failure(exc, self._backend.classify, self._secrets, dialect=self.dialect)
-
-    def record(self, result: Result[Any]) -> None:
-        """Count a statement's outcome (for :meth:`stats`)."""
-        if result.is_success:
-            self._queries += 1
-        else:
-            kind = (result.kind or ErrorKind.UNKNOWN).value
-            self._errors[kind] = self._errors.get(kind, 0) + 1
-
-    def _report(self, name: str, sql: str, start: float, failure: Result[Any]) -> Result[Any]:
-        kind = (failure.kind or ErrorKind.UNKNOWN).value
-        self._errors[kind] = self._errors.get(kind, 0) + 1
-        if self._listeners:
-            duration = self._clock.now() - start
-            self._emit(name, sql, duration, None, failure.kind, in_transaction=False)
-        return failure
-
-    def _emit(
-        self,
-        name: str,
-        sql: str,
-        duration: float,
-        rows: int | None,
-        kind: ErrorKind | None,
-        *,
-        in_transaction: bool,
-    ) -> None:
-        event = QueryFinished(self.dialect, name, sql, duration, rows, kind, in_transaction)
-        self._listeners.emit(event)
+        return stream_rows(self, query, params, batch_size, as_tuples)
 
     def __repr__(self) -> str:
         cfg = self.config
         where = cfg.database if cfg.dialect == "sqlite" else f"{cfg.host}/{cfg.database}"
         state = "connected" if self._pool is not None else "disconnected"
         return f"<SQLConnector {cfg.dialect} {where!r} {state}>"
-
-
-def _bind_all(translation: Any, param_sets: Sequence[Params], bind: Any) -> Sequence[Any]:
-    """Bind every parameter set; positional tuples/lists pass as they are when their size fits."""
-    if translation.names is None:
-        expected = translation.count
-        if all(type(p) in (tuple, list) for p in param_sets) and (
-            expected is None or all(len(p) == expected for p in param_sets)  # type: ignore[arg-type]
-        ):
-            return param_sets
-    return [bind(translation, p) for p in param_sets]
-
-
-_NOT_CONNECTED: Result[Any] = Result.fail(
-    "the connector is not connected; call connect() first", ErrorKind.CONNECTION
-)

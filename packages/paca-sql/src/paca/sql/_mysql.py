@@ -4,7 +4,8 @@ Connections use ``utf8mb4`` and autocommit; a transaction is an explicit
 ``BEGIN``/``COMMIT``. ``pool_recycle`` (or ``max_lifetime``) replaces old
 connections before the server's ``wait_timeout`` does. A connection that may
 hold session state (user variables, ``SET``, locks, temporary tables) is
-replaced rather than reset.
+replaced rather than reset. Tuple rows come from aiomysql's plain cursors
+as the driver builds them (no dict per row).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Sequence
 
     from paca.result import ErrorKind
-    from paca.sql._backend import Row
+    from paca.sql._backend import Row, RowTuple
     from paca.sql._config import SQLConfig
     from paca.sql._params import ParamStyle
 
@@ -46,6 +47,7 @@ class MySQLBackend:
     dialect = "mysql"
     paramstyle: ParamStyle = "format"
     reuse_after_cancel = False
+    pipelined = False
 
     def __init__(self, config: SQLConfig) -> None:
         import aiomysql  # noqa: PLC0415 - optional extra, imported on first use
@@ -54,6 +56,7 @@ class MySQLBackend:
         self._cursor = _quiet(aiomysql.Cursor)
         self._dict_cursor = _quiet(aiomysql.DictCursor)
         self._stream_cursor = _quiet(aiomysql.SSDictCursor)
+        self._stream_tuple_cursor = _quiet(aiomysql.SSCursor)
         self._config = config
 
     def classify(self, exc: BaseException) -> ErrorKind:
@@ -101,6 +104,20 @@ class MySQLBackend:
             await cursor.execute(sql, args)
             rows: list[Row] = await cursor.fetchall()
             return list(rows) if rows else []
+
+    async def fetch_tuples(self, conn: Any, sql: str, args: Sequence[Any]) -> list[RowTuple]:
+        """Rows as the driver's tuples."""
+        async with conn.cursor(self._cursor) as cursor:
+            await cursor.execute(sql, args)
+            rows = await cursor.fetchall()
+            return list(rows) if rows else []
+
+    async def fetch_one_tuple(self, conn: Any, sql: str, args: Sequence[Any]) -> RowTuple | None:
+        """The first row as the driver's tuple, or ``None``."""
+        async with conn.cursor(self._cursor) as cursor:
+            await cursor.execute(sql, args)
+            row: RowTuple | None = await cursor.fetchone()
+            return row
 
     async def fetch_one(self, conn: Any, sql: str, args: Sequence[Any]) -> Row | None:
         """The first row, or ``None``."""
@@ -164,10 +181,10 @@ class MySQLBackend:
         return False
 
     async def stream(
-        self, conn: Any, sql: str, args: Sequence[Any], batch_size: int
-    ) -> AsyncGenerator[list[Row], None]:
+        self, conn: Any, sql: str, args: Sequence[Any], batch_size: int, tuples: bool
+    ) -> AsyncGenerator[list[Row] | list[RowTuple], None]:
         """An unbuffered (server-side) cursor, ``batch_size`` rows per fetch."""
-        cursor = await conn.cursor(self._stream_cursor)
+        cursor = await conn.cursor(self._stream_tuple_cursor if tuples else self._stream_cursor)
         await cursor.execute(sql, args)
         while True:
             rows = await cursor.fetchmany(batch_size)

@@ -22,9 +22,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Literal
 
-__all__ = ["ParamStyle", "Translation", "bind", "touches_session", "translate"]
+__all__ = ["ParamStyle", "Translation", "bind", "bind_all", "touches_session", "translate"]
 
 ParamStyle = Literal["dollar", "format", "qmark"]
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -223,3 +224,34 @@ def bind(translation: Translation, params: Mapping[str, Any] | Sequence[Any] | N
         msg = f"the statement has {expected} '?' placeholders but {len(args)} parameters came"
         raise ValueError(msg)
     return args
+
+
+def bind_all(
+    translation: Translation, param_sets: Sequence[Mapping[str, Any] | Sequence[Any] | None]
+) -> Sequence[Sequence[Any]]:
+    """Bind every parameter set of an ``execute_many``.
+
+    Positional tuples/lists of the right size pass as they are (no copy);
+    dicts are read with one ``itemgetter`` per set; anything else, or a
+    missing name, goes through :func:`bind` (and its errors).
+
+    Raises:
+        ValueError: As :func:`bind`.
+        TypeError: As :func:`bind`.
+    """
+    names = translation.names
+    if names is None:
+        expected = translation.count
+        if all(type(p) in (tuple, list) for p in param_sets) and (
+            expected is None or all(len(p) == expected for p in param_sets)  # type: ignore[arg-type]
+        ):
+            return param_sets  # type: ignore[return-value]
+    elif names and all(type(p) is dict for p in param_sets):
+        get: Any = itemgetter(*names)
+        try:
+            if len(names) == 1:
+                return [(get(p),) for p in param_sets]
+            return [get(p) for p in param_sets]
+        except KeyError:
+            pass  # bind() names the missing parameter
+    return [bind(translation, p) for p in param_sets]

@@ -5,10 +5,20 @@ executemany, COMMIT) in one function on the connection's worker thread, so a
 10,000-row ``execute_many`` is one hop, not 10,000. Connections run in
 autocommit mode; transactions use ``BEGIN IMMEDIATE`` so two writers never
 deadlock on a lock upgrade (the second waits up to ``busy_timeout``).
+
+The statement methods are *pipelined*: they put the job on the worker
+thread's queue at once and return its future. The thread runs queued jobs in
+order, each job is self-contained (autocommit), so the connector hands the
+connection back to the pool as soon as the job is queued: concurrent callers
+line their statements up on one connection, with no pool hand-off and no idle
+thread between them. Rows come from sqlite3 as tuples; ``fetch_tuples``
+returns them as they are.
 """
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -20,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Awaitable, Sequence
 
     from paca.result import ErrorKind
-    from paca.sql._backend import Row
+    from paca.sql._backend import Row, RowTuple
     from paca.sql._config import SQLConfig
     from paca.sql._params import ParamStyle
 
@@ -36,6 +46,23 @@ def _fetch(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
     cursor = raw.execute(sql, args)
     try:
         return _rows(cursor, cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _fetch_tuples(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[RowTuple]:
+    cursor = raw.execute(sql, args)
+    try:
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _fetch_one_tuple(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> RowTuple | None:
+    cursor = raw.execute(sql, args)
+    try:
+        row: RowTuple | None = cursor.fetchone() if cursor.description else None
+        return row
     finally:
         cursor.close()
 
@@ -89,12 +116,31 @@ async def _hop(conn: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
     return await conn._execute(fn, *args)  # type: ignore[no-untyped-call]
 
 
+def _submit(conn: aiosqlite.Connection, fn: Any, sql: str, args: Sequence[Any]) -> Any:
+    """Queue ``fn(raw, sql, args)`` on the worker thread now; return its future.
+
+    What ``aiosqlite.Connection._execute`` does, minus the coroutine around it,
+    so the job is queued before the caller awaits anything.
+
+    Raises:
+        ValueError: The connection is closed (as aiosqlite raises it).
+    """
+    raw = conn._connection
+    if not conn._running or raw is None:
+        msg = "Connection closed"
+        raise ValueError(msg)
+    future = asyncio.get_running_loop().create_future()
+    conn._tx.put_nowait((future, partial(fn, raw, sql, args)))
+    return future
+
+
 class SQLiteBackend:
     """SQLite through aiosqlite; see the module docstring."""
 
     dialect = "sqlite"
     paramstyle: ParamStyle = "qmark"
     reuse_after_cancel = True
+    pipelined = True
 
     def __init__(self, config: SQLConfig) -> None:
         self._config = config
@@ -146,26 +192,47 @@ class SQLiteBackend:
         """The SQLite library version."""
         return str(await _hop(conn, _fetch_value, conn._conn, "SELECT sqlite_version()", ()))
 
-    async def fetch(self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
-        """Rows as dicts, built on the worker thread."""
-        rows: list[Row] = await _hop(conn, _fetch, conn._conn, sql, args)
-        return rows
-
-    async def fetch_one(
+    def fetch(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
-    ) -> Row | None:
-        """The first row, or ``None``."""
-        row: Row | None = await _hop(conn, _fetch_one, conn._conn, sql, args)
-        return row
+    ) -> asyncio.Future[list[Row]]:
+        """Rows as dicts, built on the worker thread (queued now)."""
+        future: asyncio.Future[list[Row]] = _submit(conn, _fetch, sql, args)
+        return future
 
-    async def fetch_value(self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]) -> Any:
-        """The first column of the first row, or ``None``."""
-        return await _hop(conn, _fetch_value, conn._conn, sql, args)
+    def fetch_tuples(
+        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
+    ) -> asyncio.Future[list[RowTuple]]:
+        """Rows as sqlite3 returns them (tuples), no copy (queued now)."""
+        future: asyncio.Future[list[RowTuple]] = _submit(conn, _fetch_tuples, sql, args)
+        return future
 
-    async def execute(self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]) -> int:
-        """The affected row count."""
-        count: int = await _hop(conn, _execute, conn._conn, sql, args)
-        return count
+    def fetch_one(
+        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
+    ) -> asyncio.Future[Row | None]:
+        """The first row, or ``None`` (queued now)."""
+        future: asyncio.Future[Row | None] = _submit(conn, _fetch_one, sql, args)
+        return future
+
+    def fetch_one_tuple(
+        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
+    ) -> asyncio.Future[RowTuple | None]:
+        """The first row as a tuple, or ``None`` (queued now)."""
+        future: asyncio.Future[RowTuple | None] = _submit(conn, _fetch_one_tuple, sql, args)
+        return future
+
+    def fetch_value(
+        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
+    ) -> asyncio.Future[Any]:
+        """The first column of the first row, or ``None`` (queued now)."""
+        future: asyncio.Future[Any] = _submit(conn, _fetch_value, sql, args)
+        return future
+
+    def execute(
+        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
+    ) -> asyncio.Future[int]:
+        """The affected row count (queued now)."""
+        future: asyncio.Future[int] = _submit(conn, _execute, sql, args)
+        return future
 
     async def execute_many(
         self,
@@ -213,9 +280,14 @@ class SQLiteBackend:
         return True
 
     async def stream(
-        self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any], batch_size: int
-    ) -> AsyncGenerator[list[Row], None]:
-        """Fetch ``batch_size`` rows per thread hop."""
+        self,
+        conn: aiosqlite.Connection,
+        sql: str,
+        args: Sequence[Any],
+        batch_size: int,
+        tuples: bool,
+    ) -> AsyncGenerator[list[Row] | list[RowTuple], None]:
+        """Fetch ``batch_size`` rows per thread hop (tuples as sqlite3 gives them)."""
         raw = conn._conn
         cursor: sqlite3.Cursor = await _hop(conn, raw.execute, sql, args)
         try:
@@ -223,7 +295,7 @@ class SQLiteBackend:
                 rows = await _hop(conn, cursor.fetchmany, batch_size)
                 if not rows:
                     return
-                yield _rows(cursor, rows)
+                yield rows if tuples else _rows(cursor, rows)
         finally:
             if conn._connection is not None:
                 await _hop(conn, cursor.close)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from paca.result import ErrorKind, Result
 from paca.sql._sql_errors import TransactionError
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
     from types import TracebackType
 
-    from paca.sql._backend import Row
+    from paca.sql._backend import Row, RowTuple
     from paca.sql._connector import SQLConnector
     from paca.sql._sql_pool import Slot
     from paca.sql._statement import Query
@@ -127,13 +127,39 @@ class Transaction:
 
     # -- statements ------------------------------------------------------------------------
 
-    async def execute_query(self, query: str | Query, params: Params = None) -> Result[list[Row]]:
-        """Run a query in the transaction; return its rows as dicts."""
-        return await self._run("query", self._db._backend.fetch, query, params)
+    @overload
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[False] = False
+    ) -> Result[list[Row]]: ...
+    @overload
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[True]
+    ) -> Result[list[RowTuple]]: ...
+    async def execute_query(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool = False
+    ) -> Result[list[Row]] | Result[list[RowTuple]]:
+        """Run a query in the transaction; return its rows as dicts (or tuples)."""
+        backend = self._db._backend
+        if as_tuples:
+            return await self._run("query", backend.fetch_tuples, query, params)
+        return await self._run("query", backend.fetch, query, params)
 
-    async def fetch_one(self, query: str | Query, params: Params = None) -> Result[Row | None]:
-        """Run a query in the transaction; return its first row or ``None``."""
-        return await self._run("fetch_one", self._db._backend.fetch_one, query, params)
+    @overload
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[False] = False
+    ) -> Result[Row | None]: ...
+    @overload
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: Literal[True]
+    ) -> Result[RowTuple | None]: ...
+    async def fetch_one(
+        self, query: str | Query, params: Params = None, *, as_tuples: bool = False
+    ) -> Result[Row | None] | Result[RowTuple | None]:
+        """Run a query in the transaction; return its first row (dict or tuple) or ``None``."""
+        backend = self._db._backend
+        if as_tuples:
+            return await self._run("fetch_one", backend.fetch_one_tuple, query, params)
+        return await self._run("fetch_one", backend.fetch_one, query, params)
 
     async def fetch_value(self, query: str | Query, params: Params = None) -> Result[Any]:
         """Run a query in the transaction; return its first value or ``None``."""
@@ -145,13 +171,13 @@ class Transaction:
 
     async def execute_many(self, query: str, param_sets: Sequence[Params]) -> Result[int]:
         """Run a statement once per parameter set in the transaction."""
-        from paca.sql._params import bind, translate  # noqa: PLC0415
+        from paca.sql._params import bind_all, translate  # noqa: PLC0415
 
         if not param_sets:
             return Result.ok(0)
         db = self._db
         translation = translate(query, db._style, isinstance(param_sets[0], Mapping))
-        arg_lists = [bind(translation, p) for p in param_sets]
+        arg_lists = bind_all(translation, param_sets)
 
         async def many(conn: Any, sql: str, args: Sequence[Any]) -> int:
             return await db._backend.execute_many(conn, sql, args, True)

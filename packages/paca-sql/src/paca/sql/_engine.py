@@ -1,0 +1,202 @@
+"""The statement engine under ``SQLConnector``: acquire, run, release, retry reads, report.
+
+One place decides what happens to a pooled connection after a statement
+(released, reset, recovered, abandoned or discarded), how a read is retried
+after a lost connection, and which events and counters a statement produces.
+:class:`~paca.sql._transaction.Transaction` and ``stream()`` reuse its
+helpers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from paca.result import ErrorKind, Result
+from paca.sql._sql_errors import sql_failure
+from paca.sql._sql_events import QueryFinished
+from paca.sql._statement import Query, prepare
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from paca.resilience import Clock, Listeners, RetryPolicy
+    from paca.sql._backend import Backend
+    from paca.sql._config import SQLConfig
+    from paca.sql._params import ParamStyle
+    from paca.sql._sql_events import SQLEvent
+    from paca.sql._sql_pool import Slot, SQLPool
+
+__all__ = ["NOT_CONNECTED", "READ_RETRY_KINDS", "Engine", "Params"]
+
+T = TypeVar("T")
+Params = Mapping[str, Any] | Sequence[Any] | None
+READ_RETRY_KINDS = frozenset({ErrorKind.CONNECTION, ErrorKind.UNAVAILABLE})
+NOT_CONNECTED: Result[Any] = Result.fail(
+    "the connector is not connected; call connect() first", ErrorKind.CONNECTION
+)
+
+
+class Engine:
+    """Runs statements on pooled connections; the base of ``SQLConnector``."""
+
+    config: SQLConfig
+    _backend: Backend
+    _style: ParamStyle
+    _clock: Clock
+    _listeners: Listeners[SQLEvent]
+    _pool: SQLPool | None
+    _secrets: tuple[str, ...]
+    _queries: int
+    _errors: dict[str, int]
+    _timeout: float | None
+    _read_retry: RetryPolicy | None
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"``, ``"postgresql"`` or ``"mysql"`` (MariaDB included)."""
+        return self.config.dialect
+
+    async def _read(
+        self,
+        name: str,
+        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
+        query: str | Query,
+        params: Params,
+    ) -> Result[T]:
+        prepared = prepare(query, params, self._style, self.dialect)
+        if isinstance(prepared, Result):
+            return prepared
+        sql, args, touches = prepared
+        result = await self._call(name, op, sql, args, touches)
+        if result.is_success or result.kind not in READ_RETRY_KINDS or not self._read_retry:
+            return result
+        retried = await self._read_retry.execute(self._call, name, op, sql, args, touches)
+        return retried.with_meta(attempts=retried.meta.get("attempts", 1) + 1)
+
+    async def _call(
+        self,
+        name: str,
+        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
+        sql: str,
+        args: Sequence[Any],
+        touches: bool,
+    ) -> Result[T]:
+        listening = bool(self._listeners)
+        start = self._clock.now() if listening else 0.0
+        pool = self._pool
+        if pool is None:
+            return NOT_CONNECTED
+        try:
+            slot = await pool.acquire()
+        except Exception as exc:
+            return self._report(name, sql, start, self._failure(exc))
+        try:
+            pending = op(slot.conn, sql, args)
+            # a queued SQLite job: the connection's thread runs jobs in order, so the
+            # connection can serve the next caller while this one waits for its result
+            queued = self._backend.pipelined and not touches and isinstance(pending, asyncio.Future)
+            if not queued:
+                if self._timeout is None:
+                    data = await pending
+                else:
+                    data = await asyncio.wait_for(pending, self._timeout)
+        except asyncio.CancelledError:
+            pool.abandon(slot)
+            raise
+        except Exception as exc:
+            failure = self._failure(exc)
+            await self._after_error(pool, slot, failure.kind)
+            return self._report(name, sql, start, failure)
+        if queued:
+            pool.release(slot)
+            return await self._pipelined(name, pending, sql, start, listening)
+        self._queries += 1
+        if touches:
+            await self._give_back(pool, slot, touches)
+        else:
+            pool.release(slot)
+        if listening:
+            self._emit(
+                name, sql, self._clock.now() - start, _rows(data), None, in_transaction=False
+            )
+        return Result.ok(data)
+
+    async def _pipelined(
+        self, name: str, pending: Awaitable[T], sql: str, start: float, listening: bool
+    ) -> Result[T]:
+        """Await a queued job whose connection is back in the pool already."""
+        try:
+            if self._timeout is None:
+                data = await pending
+            else:
+                data = await asyncio.wait_for(pending, self._timeout)
+        except Exception as exc:
+            return self._report(name, sql, start, self._failure(exc))
+        self._queries += 1
+        if listening:
+            self._emit(
+                name, sql, self._clock.now() - start, _rows(data), None, in_transaction=False
+            )
+        return Result.ok(data)
+
+    async def _give_back(self, pool: SQLPool, slot: Slot, touches: bool) -> None:
+        if touches or slot.dirty:
+            try:
+                await pool.release_after(slot)
+            except asyncio.CancelledError:
+                raise
+        else:
+            pool.release(slot)
+
+    async def _after_error(self, pool: SQLPool, slot: Slot, kind: ErrorKind | None) -> None:
+        backend = self._backend
+        if kind is ErrorKind.TIMEOUT and self._timeout is not None:
+            pool.abandon(slot)  # the statement may still run: never reuse mid-statement
+        elif kind is ErrorKind.CONNECTION or backend.is_closed(slot.conn):
+            if backend.reuse_after_cancel and not backend.is_closed(slot.conn):
+                pool.release(slot)
+            else:
+                pool.discard(slot)
+        elif backend.in_transaction(slot.conn):
+            await pool.release_after(slot)  # a failed BEGIN... outside transaction(): reset
+        else:
+            pool.release(slot)
+
+    def _failure(self, exc: BaseException) -> Result[Any]:
+        return sql_failure(exc, self._backend.classify, self._secrets, dialect=self.dialect)
+
+    def record(self, result: Result[Any]) -> None:
+        """Count a statement's outcome (for :meth:`stats`)."""
+        if result.is_success:
+            self._queries += 1
+        else:
+            kind = (result.kind or ErrorKind.UNKNOWN).value
+            self._errors[kind] = self._errors.get(kind, 0) + 1
+
+    def _report(self, name: str, sql: str, start: float, failure: Result[Any]) -> Result[Any]:
+        kind = (failure.kind or ErrorKind.UNKNOWN).value
+        self._errors[kind] = self._errors.get(kind, 0) + 1
+        if self._listeners:
+            duration = self._clock.now() - start
+            self._emit(name, sql, duration, None, failure.kind, in_transaction=False)
+        return failure
+
+    def _emit(
+        self,
+        name: str,
+        sql: str,
+        duration: float,
+        rows: int | None,
+        kind: ErrorKind | None,
+        *,
+        in_transaction: bool,
+    ) -> None:
+        event = QueryFinished(self.dialect, name, sql, duration, rows, kind, in_transaction)
+        self._listeners.emit(event)
+
+
+def _rows(data: Any) -> int:
+    """The row count an event reports for a statement's result."""
+    return len(data) if isinstance(data, list) else (data if isinstance(data, int) else 1)
