@@ -13,6 +13,7 @@ EXPECTED = {
         "HTTPMethod",
         "APIRegistry",
         "AuthManager",
+        "WebhookHandler",
         "CircuitBreaker",
         "RateLimiter",
     },

@@ -25,4 +25,25 @@ def test_ships_py_typed() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert paca.webhooks.__all__ == []
+    assert set(paca.webhooks.__all__) == {
+        "WebhookHandler", "WebhookEvent", "EventHandler", "Inbox", "SQLiteInbox", "RedisInbox",
+        "StoredEvent", "InboxUnavailableError", "Verifier", "VerifiedDelivery",
+        "VerificationError", "StandardWebhooksVerifier", "StripeVerifier", "GitHubVerifier",
+        "SlackVerifier", "HMACVerifier", "sign_standard_webhook", "sign_stripe", "sign_github",
+        "sign_slack", "sign_hmac", "generate_standard_webhook_secret",
+        "generate_standard_webhook_keypair", "Ed25519KeyPair", "WebhookEventRecord",
+        "WebhookReceived", "WebhookDuplicate", "WebhookRejected", "WebhookAcknowledged",
+        "WebhookProcessed", "WebhookRetried", "WebhookDeadLettered",
+    }  # fmt: skip
+    for name in paca.webhooks.__all__:
+        assert getattr(paca.webhooks, name) is not None
+
+
+def test_importing_the_package_loads_no_optional_driver() -> None:
+    import subprocess
+    import sys
+
+    mods = "('redis', 'cryptography')"
+    code = f"import sys, paca.webhooks; print([m for m in {mods} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

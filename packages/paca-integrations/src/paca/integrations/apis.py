@@ -13,6 +13,7 @@ from paca.http import (
     UniversalAPIClient,
 )
 from paca.resilience import CircuitBreaker, RateLimiter
+from paca.webhooks import WebhookHandler
 
 __all__ = [
     # paca-http
@@ -22,6 +23,8 @@ __all__ = [
     "HTTPMethod",
     "APIRegistry",
     "AuthManager",
+    # paca-webhooks
+    "WebhookHandler",
     # paca-resilience
     "CircuitBreaker",
     "RateLimiter",

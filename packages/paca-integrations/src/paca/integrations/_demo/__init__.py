@@ -17,6 +17,7 @@ from paca.integrations._demo import (
     resilience_step,
     result_step,
     sql_step,
+    webhooks_step,
 )
 
 __all__ = ["STEPS", "Say", "run_demo"]
@@ -29,6 +30,7 @@ STEPS: dict[str, Step] = {
     "resilience": resilience_step.run,
     "sql": sql_step.run,
     "http": http_step.run,
+    "webhooks": webhooks_step.run,
     "info": info_step.run,
 }
 
