@@ -204,57 +204,28 @@ def bench(
         loop.run_until_complete(contender.close())
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
-@pytest.mark.parametrize("driver", DRIVERS)
-def test_sql_ours(
-    driver: str,
-    scenario: str,
-    request: pytest.FixtureRequest,
-    benchmark: Any,
-    run: RunBatches,
-    loop: asyncio.AbstractEventLoop,
-    tmp_path: Any,
-) -> None:
-    bench(ours, driver, scenario, request, benchmark, run, loop, tmp_path)
+def _bench_test(make: Callable[[str], Awaitable[Contender]], scenarios: list[str]) -> Any:
+    """One benchmark test: ``make``'s contender in every driver and scenario."""
+
+    @pytest.mark.parametrize("scenario", scenarios)
+    @pytest.mark.parametrize("driver", DRIVERS)
+    def test(
+        driver: str,
+        scenario: str,
+        request: pytest.FixtureRequest,
+        benchmark: Any,
+        run: RunBatches,
+        loop: asyncio.AbstractEventLoop,
+        tmp_path: Any,
+    ) -> None:
+        bench(make, driver, scenario, request, benchmark, run, loop, tmp_path)
+
+    return test
 
 
-@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if not s.startswith("execute_many")])
-@pytest.mark.parametrize("driver", DRIVERS)
-def test_sql_ours_tuples(
-    driver: str,
-    scenario: str,
-    request: pytest.FixtureRequest,
-    benchmark: Any,
-    run: RunBatches,
-    loop: asyncio.AbstractEventLoop,
-    tmp_path: Any,
-) -> None:
-    bench(ours_tuples, driver, scenario, request, benchmark, run, loop, tmp_path)
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-@pytest.mark.parametrize("driver", DRIVERS)
-def test_sql_raw_pool_baseline(
-    driver: str,
-    scenario: str,
-    request: pytest.FixtureRequest,
-    benchmark: Any,
-    run: RunBatches,
-    loop: asyncio.AbstractEventLoop,
-    tmp_path: Any,
-) -> None:
-    bench(raw, driver, scenario, request, benchmark, run, loop, tmp_path)
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS)
-@pytest.mark.parametrize("driver", DRIVERS)
-def test_sql_sqlalchemy_core(
-    driver: str,
-    scenario: str,
-    request: pytest.FixtureRequest,
-    benchmark: Any,
-    run: RunBatches,
-    loop: asyncio.AbstractEventLoop,
-    tmp_path: Any,
-) -> None:
-    bench(sqlalchemy, driver, scenario, request, benchmark, run, loop, tmp_path)
+test_sql_ours = _bench_test(ours, SCENARIOS)
+test_sql_ours_tuples = _bench_test(
+    ours_tuples, [s for s in SCENARIOS if not s.startswith("execute_many")]
+)
+test_sql_raw_pool_baseline = _bench_test(raw, SCENARIOS)
+test_sql_sqlalchemy_core = _bench_test(sqlalchemy, SCENARIOS)

@@ -6,6 +6,9 @@ thread, once per session (stopped cleanly at the end).
 ``server``: an ``aiohttp.web`` application on 127.0.0.1, port 0, per test, with endpoints for
 counted attempts, flaky answers, ``Retry-After``, rate-limit headers, slow bodies, connection
 resets, pagination, uploads and downloads. ``server.hits[name]`` counts requests.
+
+``fakes``: the fakes of the ``ResponseCache`` tests, no network: a fake origin (counted
+calls, an optional gate), response and request builders, and ``settle()`` to let tasks run.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
+from multidict import CIMultiDict
+
+from paca.http._exchange import OutgoingRequest, RawResponse
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
 
 @pytest.fixture(scope="session")
@@ -234,3 +240,59 @@ async def server() -> AsyncIterator[TestServer]:
         yield state
     finally:
         await runner.cleanup()
+
+
+# -- the ResponseCache fakes ------------------------------------------------------------
+
+Headers = dict[str, str] | list[tuple[str, str]]
+CACHE_URL = "https://api.test/items"
+
+
+class FakeOrigin:
+    """A fake origin: answers with ``reply(request)``; records every request it got."""
+
+    def __init__(self, reply: Callable[[OutgoingRequest], RawResponse] | None = None) -> None:
+        self.reply = reply or (lambda _: CacheFakes.ok({"Cache-Control": "max-age=60"}))
+        self.requests: list[OutgoingRequest] = []
+        self.gate: asyncio.Event | None = None
+
+    @property
+    def calls(self) -> int:
+        return len(self.requests)
+
+    async def __call__(self, request: OutgoingRequest) -> RawResponse:
+        self.requests.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
+        else:
+            await asyncio.sleep(0)
+        return self.reply(request)
+
+
+class CacheFakes:
+    """What the cache tests build with: ``Origin``, ``ok()``, ``get()``, ``settle()``, ``URL``."""
+
+    URL = CACHE_URL
+    Origin = FakeOrigin
+
+    @staticmethod
+    def ok(
+        headers: Headers, body: bytes = b"v1", status: int = 200, url: str = CACHE_URL
+    ) -> RawResponse:
+        return RawResponse.build(status, headers, body, url)
+
+    @staticmethod
+    def get(
+        url: str = CACHE_URL, headers: Headers | None = None, method: str = "GET", **kw: object
+    ) -> OutgoingRequest:
+        return OutgoingRequest(method, url, headers=CIMultiDict(headers or {}), **kw)  # type: ignore[arg-type]
+
+    @staticmethod
+    async def settle(turns: int = 20) -> None:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+
+
+@pytest.fixture
+def fakes() -> type[CacheFakes]:
+    return CacheFakes

@@ -3,65 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from multidict import CIMultiDict
 
 from paca.http._cache import ResponseCache
-from paca.http._exchange import OutgoingRequest, RawResponse
 from paca.resilience import FakeClock
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-# The fakes of test_cache.py (test modules cannot import each other under importlib mode).
-URL = "https://api.test/items"
-Headers = dict[str, str] | list[tuple[str, str]]
+    from paca.http._exchange import OutgoingRequest, RawResponse
 
 
-class Origin:
-    """A fake origin: answers with ``reply(request)``; records every request it got."""
-
-    def __init__(self, reply: Callable[[OutgoingRequest], RawResponse] | None = None) -> None:
-        self.reply = reply or (lambda _: ok({"Cache-Control": "max-age=60"}))
-        self.requests: list[OutgoingRequest] = []
-        self.gate: asyncio.Event | None = None
-
-    @property
-    def calls(self) -> int:
-        return len(self.requests)
-
-    async def __call__(self, request: OutgoingRequest) -> RawResponse:
-        self.requests.append(request)
-        if self.gate is not None:
-            await self.gate.wait()
-        else:
-            await asyncio.sleep(0)
-        return self.reply(request)
-
-
-def ok(headers: Headers, body: bytes = b"v1", status: int = 200, url: str = URL) -> RawResponse:
-    return RawResponse.build(status, headers, body, url)
-
-
-def get(
-    url: str = URL, headers: Headers | None = None, method: str = "GET", **kw: object
-) -> OutgoingRequest:
-    return OutgoingRequest(method, url, headers=CIMultiDict(headers or {}), **kw)  # type: ignore[arg-type]
-
-
-async def settle(turns: int = 20) -> None:
-    for _ in range(turns):
-        await asyncio.sleep(0)
-
-
-async def test_100_concurrent_misses_make_one_origin_call() -> None:
+async def test_100_concurrent_misses_make_one_origin_call(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin()
+    origin = fakes.Origin()
     origin.gate = asyncio.Event()
-    tasks = [asyncio.ensure_future(cache.fetch(get(), origin)) for _ in range(100)]
-    await settle()
+    tasks = [asyncio.ensure_future(cache.fetch(fakes.get(), origin)) for _ in range(100)]
+    await fakes.settle()
     assert origin.calls == 1
     origin.gate.set()
     results = await asyncio.gather(*tasks)
@@ -69,57 +27,57 @@ async def test_100_concurrent_misses_make_one_origin_call() -> None:
     assert origin.calls == 1
     stats = cache.stats()
     assert (stats.misses, stats.coalesced, stats.stores) == (100, 99, 1)
-    assert (await cache.fetch(get(), origin))[1] == "hit"
+    assert (await cache.fetch(fakes.get(), origin))[1] == "hit"
     await cache.aclose()
 
 
-async def test_uncacheable_responses_are_still_shared_by_concurrent_callers() -> None:
+async def test_uncacheable_responses_are_still_shared_by_concurrent_callers(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin(lambda r: ok({"Cache-Control": "no-store"}))
+    origin = fakes.Origin(lambda r: fakes.ok({"Cache-Control": "no-store"}))
     origin.gate = asyncio.Event()
-    tasks = [asyncio.ensure_future(cache.fetch(get(), origin)) for _ in range(10)]
-    await settle()
+    tasks = [asyncio.ensure_future(cache.fetch(fakes.get(), origin)) for _ in range(10)]
+    await fakes.settle()
     origin.gate.set()
     await asyncio.gather(*tasks)
     assert origin.calls == 1
-    assert (await cache.fetch(get(), origin))[1] == "miss"  # but nothing was stored
+    assert (await cache.fetch(fakes.get(), origin))[1] == "miss"  # but nothing was stored
     assert origin.calls == 2
 
 
-async def test_different_keys_are_not_coalesced() -> None:
+async def test_different_keys_are_not_coalesced(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin()
-    await asyncio.gather(*(cache.fetch(get(f"{URL}/{i}"), origin) for i in range(5)))
+    origin = fakes.Origin()
+    await asyncio.gather(*(cache.fetch(fakes.get(f"{fakes.URL}/{i}"), origin) for i in range(5)))
     assert origin.calls == 5
 
 
-async def test_a_failure_reaches_every_waiter() -> None:
+async def test_a_failure_reaches_every_waiter(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
 
     def boom(_: OutgoingRequest) -> RawResponse:
         raise ConnectionError("down")
 
-    origin = Origin(boom)
+    origin = fakes.Origin(boom)
     origin.gate = asyncio.Event()
-    tasks = [asyncio.ensure_future(cache.fetch(get(), origin)) for _ in range(10)]
-    await settle()
+    tasks = [asyncio.ensure_future(cache.fetch(fakes.get(), origin)) for _ in range(10)]
+    await fakes.settle()
     origin.gate.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(r, ConnectionError) for r in results)
     assert origin.calls == 1
-    origin.reply = lambda r: ok({"Cache-Control": "max-age=5"})
-    assert (await cache.fetch(get(), origin))[1] == "miss"  # the failed flight is gone
+    origin.reply = lambda r: fakes.ok({"Cache-Control": "max-age=5"})
+    assert (await cache.fetch(fakes.get(), origin))[1] == "miss"  # the failed flight is gone
     assert origin.calls == 2
 
 
-async def test_cancelling_the_leader_does_not_strand_the_followers() -> None:
+async def test_cancelling_the_leader_does_not_strand_the_followers(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin()
+    origin = fakes.Origin()
     origin.gate = asyncio.Event()
-    leader = asyncio.ensure_future(cache.fetch(get(), origin))
-    await settle()
-    followers = [asyncio.ensure_future(cache.fetch(get(), origin)) for _ in range(5)]
-    await settle()
+    leader = asyncio.ensure_future(cache.fetch(fakes.get(), origin))
+    await fakes.settle()
+    followers = [asyncio.ensure_future(cache.fetch(fakes.get(), origin)) for _ in range(5)]
+    await fakes.settle()
     leader.cancel()
     with pytest.raises(asyncio.CancelledError):
         await leader
@@ -127,54 +85,56 @@ async def test_cancelling_the_leader_does_not_strand_the_followers() -> None:
     results = await asyncio.gather(*followers)
     assert {(r.body, s) for r, s in results} == {(b"v1", "miss")}
     assert origin.calls == 1
-    assert (await cache.fetch(get(), origin))[1] == "hit"
+    assert (await cache.fetch(fakes.get(), origin))[1] == "hit"
 
 
-async def test_when_every_waiter_leaves_the_origin_call_is_cancelled() -> None:
+async def test_when_every_waiter_leaves_the_origin_call_is_cancelled(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin()
+    origin = fakes.Origin()
     origin.gate = asyncio.Event()
-    waiters = [asyncio.ensure_future(cache.fetch(get(), origin)) for _ in range(3)]
-    await settle()
+    waiters = [asyncio.ensure_future(cache.fetch(fakes.get(), origin)) for _ in range(3)]
+    await fakes.settle()
     for w in waiters:
         w.cancel()
     await asyncio.gather(*waiters, return_exceptions=True)
-    await settle()
+    await fakes.settle()
     assert not cache._flights
     origin.gate.set()
-    response, status = await cache.fetch(get(), origin)  # a new flight, not the cancelled one
+    response, status = await cache.fetch(fakes.get(), origin)  # a new flight, not the cancelled one
     assert (status, origin.calls) == ("miss", 2)
     assert response.body == b"v1"
 
 
-async def test_a_follower_whose_vary_headers_differ_fetches_its_own() -> None:
+async def test_a_follower_whose_vary_headers_differ_fetches_its_own(fakes: Any) -> None:
     cache = ResponseCache(clock=FakeClock())
-    origin = Origin(
-        lambda r: ok(
+    origin = fakes.Origin(
+        lambda r: fakes.ok(
             {"Vary": "Accept", "Cache-Control": "max-age=60"}, r.headers["Accept"].encode()
         )
     )
     origin.gate = asyncio.Event()
-    json = asyncio.ensure_future(cache.fetch(get(headers={"Accept": "json"}), origin))
-    html = asyncio.ensure_future(cache.fetch(get(headers={"Accept": "html"}), origin))
-    same = asyncio.ensure_future(cache.fetch(get(headers={"Accept": "json"}), origin))
-    await settle()
+    json = asyncio.ensure_future(cache.fetch(fakes.get(headers={"Accept": "json"}), origin))
+    html = asyncio.ensure_future(cache.fetch(fakes.get(headers={"Accept": "html"}), origin))
+    same = asyncio.ensure_future(cache.fetch(fakes.get(headers={"Accept": "json"}), origin))
+    await fakes.settle()
     origin.gate.set()
     results = await asyncio.gather(json, html, same)
     assert [r.body for r, _ in results] == [b"json", b"html", b"json"]
     assert origin.calls == 2
 
 
-async def test_aclose_cancels_flights_and_background_refreshes() -> None:
+async def test_aclose_cancels_flights_and_background_refreshes(fakes: Any) -> None:
     clock = FakeClock()
     cache = ResponseCache(clock=clock)
-    origin = Origin(lambda r: ok({"Cache-Control": "max-age=1, stale-while-revalidate=60"}))
-    await cache.fetch(get(), origin)
+    origin = fakes.Origin(
+        lambda r: fakes.ok({"Cache-Control": "max-age=1, stale-while-revalidate=60"})
+    )
+    await cache.fetch(fakes.get(), origin)
     await clock.advance(2)
     origin.gate = asyncio.Event()
-    assert (await cache.fetch(get(), origin))[1] == "stale"
-    pending = asyncio.ensure_future(cache.fetch(get(f"{URL}/other"), origin))
-    await settle()
+    assert (await cache.fetch(fakes.get(), origin))[1] == "stale"
+    pending = asyncio.ensure_future(cache.fetch(fakes.get(f"{fakes.URL}/other"), origin))
+    await fakes.settle()
     assert cache._background
     assert cache._flights
     await cache.aclose()

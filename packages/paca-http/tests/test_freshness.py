@@ -11,17 +11,15 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from paca.http._cache_control import EMPTY_CACHE_CONTROL, parse_cache_control
+from paca.http._cache_validation import conditional_headers, freshen, invalidation_targets
 from paca.http._exchange import RawResponse
 from paca.http._freshness import (
     Action,
     CacheEntry,
-    conditional_headers,
     current_age,
     evaluate,
-    freshen,
     freshness_lifetime,
     initial_age,
-    invalidation_targets,
     make_entry,
     retention,
     stale_if_error_allowed,

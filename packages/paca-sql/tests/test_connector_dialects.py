@@ -4,55 +4,18 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from paca.result import ErrorKind
-from paca.sql._config import SQLConfig, create_sqlite_config
+from paca.sql._config import create_sqlite_config
 from paca.sql._connector import SQLConnector
 from paca.sql._sql_errors import StreamError, TransactionError
 from paca.sql._sql_events import PoolAcquired, PoolReleased, QueryFinished
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
     from pathlib import Path
-
-DIALECTS = [
-    "sqlite",
-    "sqlite-memory",
-    pytest.param("postgresql", marks=pytest.mark.postgres),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
-
-
-def config_for(
-    name: str, request: pytest.FixtureRequest, tmp_path: Path, **options: Any
-) -> SQLConfig:
-    if name == "sqlite":
-        return create_sqlite_config(str(tmp_path / "test.db"), **options)
-    if name == "sqlite-memory":
-        return create_sqlite_config(":memory:", **options)
-    url = request.getfixturevalue("postgres_url" if name == "postgresql" else "mysql_url")
-    return SQLConfig.from_url(url, **options)
-
-
-@pytest.fixture(params=DIALECTS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLConnector]:
-    connector = SQLConnector(config_for(request.param, request, tmp_path, max_size=4))
-    (await connector.connect()).unwrap()
-    yield connector
-    await connector.disconnect()
-
-
-@pytest.fixture
-async def table(db: SQLConnector) -> AsyncIterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    ddl = f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, age INTEGER)"
-    (await db.execute(ddl)).unwrap()
-    yield name
-    await db.execute(f"DROP TABLE {name}")
 
 
 async def settle(db: SQLConnector) -> None:

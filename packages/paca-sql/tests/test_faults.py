@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -39,20 +40,42 @@ async def test_postgres_terminated_backends_are_replaced(postgres_url: str) -> N
 
 @pytest.mark.postgres
 async def test_postgres_write_is_not_retried(postgres_url: str) -> None:
+    """A write whose connection dies while it runs fails, and is never sent again.
+
+    The backend is terminated while the INSERT is running on the server (seen in
+    pg_stat_activity), so the failure is certain; a retry would insert the row.
+    """
     app = f"paca-fault-{uuid.uuid4().hex[:8]}"
+    table = f"paca_fault_{uuid.uuid4().hex[:8]}"
     cfg = SQLConfig.from_url(postgres_url, max_size=1, application_name=app, liveness_after=3600)
     async with (
         SQLConnector(cfg) as db,
         SQLConnector(SQLConfig.from_url(postgres_url, max_size=1)) as admin,
     ):
-        await admin.execute_query(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :app",
-            {"app": app},
-        )
-        write = await db.execute("SELECT 1")
-        assert write.kind is ErrorKind.CONNECTION
-        assert write.meta.get("attempts") is None
-        assert (await db.execute("SELECT 1")).is_success
+        (await admin.execute(f"CREATE TABLE {table} (x int)")).unwrap()
+        try:
+            write = asyncio.create_task(
+                db.execute(f"INSERT INTO {table} SELECT 1 FROM pg_sleep(30)")  # noqa: S608
+            )
+            running = (
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app "
+                "AND state = 'active' AND query LIKE 'INSERT%'"
+            )
+            while not (await admin.fetch_value(running, {"app": app})).data:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+            await admin.execute_query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :app",
+                {"app": app},
+            )
+            result = await asyncio.wait_for(write, timeout=25)
+            assert result.kind is ErrorKind.CONNECTION
+            assert result.meta.get("attempts") is None
+            count = f"SELECT count(*) FROM {table}"  # noqa: S608 - a generated test table
+            assert (await admin.fetch_value(count)).data == 0
+            assert (await db.execute("SELECT 1")).is_success  # the pool replaced the connection
+        finally:
+            await admin.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 @pytest.mark.mysql

@@ -4,54 +4,25 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from paca.result import ErrorKind
-from paca.sql._config import SQLConfig, create_sqlite_config
+from paca.sql._config import create_sqlite_config
 from paca.sql._connector import SQLConnector
 from paca.sql._params import bind_all, translate
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
     from pathlib import Path
-
-DIALECTS = [
-    "sqlite",
-    "sqlite-memory",
-    pytest.param("postgresql", marks=pytest.mark.postgres),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
-
-
-def config_for(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> SQLConfig:
-    if name == "sqlite":
-        return create_sqlite_config(str(tmp_path / "test.db"), max_size=4)
-    if name == "sqlite-memory":
-        return create_sqlite_config(":memory:")
-    url = request.getfixturevalue("postgres_url" if name == "postgresql" else "mysql_url")
-    return SQLConfig.from_url(url, max_size=4)
-
-
-@pytest.fixture(params=DIALECTS)
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLConnector]:
-    connector = SQLConnector(config_for(request.param, request, tmp_path))
-    (await connector.connect()).unwrap()
-    yield connector
-    await connector.disconnect()
 
 
 @pytest.fixture
-async def table(db: SQLConnector) -> AsyncIterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    ddl = f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, age INTEGER)"
-    (await db.execute(ddl)).unwrap()
+async def table(db: SQLConnector, table: str) -> str:
+    """The conftest's table, with five rows (``age`` NULL in row 3)."""
     rows = [{"id": i, "name": f"n{i}", "age": None if i == 3 else 20 + i} for i in range(1, 6)]
-    (await db.execute_many(f"INSERT INTO {name} (id, name, age) VALUES (:id, :name, :age)", rows))
-    yield name
-    await db.execute(f"DROP TABLE {name}")
+    (await db.execute_many(f"INSERT INTO {table} (id, name, age) VALUES (:id, :name, :age)", rows))
+    return table
 
 
 async def test_execute_query_as_tuples(db: SQLConnector, table: str) -> None:

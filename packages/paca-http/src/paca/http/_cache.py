@@ -31,6 +31,7 @@ from paca.http._cache_request import (
     with_query,
 )
 from paca.http._cache_store import CacheStore, MemoryCacheStore
+from paca.http._cache_validation import conditional_headers, freshen, invalidation_targets
 from paca.http._exchange import OutgoingRequest, RawResponse
 from paca.http._freshness import (
     CACHEABLE_METHODS,
@@ -38,10 +39,7 @@ from paca.http._freshness import (
     HEURISTIC_CAP,
     Action,
     CacheEntry,
-    conditional_headers,
     evaluate,
-    freshen,
-    invalidation_targets,
     make_entry,
     retention,
     stale_if_error_allowed,

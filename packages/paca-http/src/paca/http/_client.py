@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import aiohttp
 
-from paca.http._cache_policy import CachePolicy
-from paca.http._endpoint import APIEndpoint, EndpointError
-from paca.http._exchange import OutgoingRequest, RawResponse
-from paca.http._methods import IDEMPOTENT_METHODS, HTTPMethod
+from paca.http._client_cache import CACHEABLE, OriginFailedError, fetch_through_cache
+from paca.http._client_prepare import prepare_call
+from paca.http._lifecycle import AsyncLifecycle
 from paca.http._outcome import (
     counts_as_breaker_failure,
     default_timeout,
@@ -29,14 +27,12 @@ from paca.http._outcome import (
 )
 from paca.http._prepare import (
     UNSET,
-    build_body,
     build_headers,
-    build_params,
     host_of,
     split_userinfo,
 )
 from paca.http._registry import APIRegistry
-from paca.http._send import CallState, Transport, display_url
+from paca.http._send import Transport, display_url
 from paca.http._stats import EndpointStats, StatsRecorder, now
 from paca.http._stream import StreamMixin
 from paca.resilience import (
@@ -51,32 +47,23 @@ from paca.result import Result, Secret
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from types import TracebackType
 
     from paca.http._auth_protocol import AuthProvider
+    from paca.http._endpoint import APIEndpoint
+    from paca.http._methods import HTTPMethod
     from paca.http._prepare import ParamsLike
 
 __all__ = ["ClientNotInitializedError", "UniversalAPIClient"]
 
 _log = logging.getLogger("paca.http")
 _DEFAULT: Any = object()
-_CACHEABLE = frozenset({"GET", "HEAD"})
-_FROM_CACHE = frozenset({"hit", "stale"})
 
 
 class ClientNotInitializedError(RuntimeError):
     """A call was made before ``initialize()`` (or after ``cleanup()``)."""
 
 
-class _OriginFailedError(Exception):
-    """Carries a failed ``Result`` out of the cache's ``origin`` callback."""
-
-    def __init__(self, result: Result[Any]) -> None:
-        super().__init__(result.error)
-        self.result = result
-
-
-class UniversalAPIClient(StreamMixin):
+class UniversalAPIClient(StreamMixin, AsyncLifecycle):
     """An asyncio HTTP client whose every call returns a :class:`~paca.result.Result`.
 
     Args:
@@ -208,18 +195,6 @@ class UniversalAPIClient(StreamMixin):
         if session is not None and not session.closed:
             await session.close()
 
-    async def __aenter__(self) -> UniversalAPIClient:
-        await self.initialize()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.cleanup()
-
     @property
     def session(self) -> aiohttp.ClientSession | None:
         """The aiohttp session (``None`` before ``initialize()``)."""
@@ -331,99 +306,30 @@ class UniversalAPIClient(StreamMixin):
             msg = "call `await client.initialize()` (or use `async with`) before requests"
             raise ClientNotInitializedError(msg)
         start = now()
-        call, endpoint, retry, limiter = self._prepare(
-            str(method).upper(), target, path_params, params, json, data, headers,
+        call, endpoint, retry, limiter = prepare_call(
+            self, str(method).upper(), target, path_params, params, json, data, headers,
             idempotency_key, timeout,
         )  # fmt: skip
         pipeline = self._pipeline(call.host, retry, limiter)
         method_ = call.request.method
         cache_status: str | None = None
         try:
-            if self.cache is not None and method_ in _CACHEABLE and call.stream_body is None:
-                value, cache_status = await self._through_cache(call, pipeline, endpoint)
+            if self.cache is not None and method_ in CACHEABLE and call.stream_body is None:
+                value, cache_status = await fetch_through_cache(
+                    self.cache, transport, call, pipeline, endpoint
+                )
             else:
                 value = await pipeline.call(transport.attempt, call)
-        except _OriginFailedError as exc:
+        except OriginFailedError as exc:
             value = exc.result
         except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
             value = failure_of(exc, call.secrets)
         result = finish_call(self, call, endpoint, value, start, cache_status)
-        if self.cache is not None and result.is_success and method_ not in _CACHEABLE:
+        if self.cache is not None and result.is_success and method_ not in CACHEABLE:
             await self.cache.invalidate(call.request.url)
         return result
 
     # -- internals --------------------------------------------------------------------------
-
-    def _prepare(
-        self,
-        method: str,
-        target: str,
-        path_params: Mapping[str, Any] | None,
-        params: ParamsLike | None,
-        json: Any,
-        data: Any,
-        headers: Mapping[str, Any] | None,
-        idempotency_key: str | None,
-        timeout: float | None,
-    ) -> tuple[CallState, APIEndpoint | None, RetryPolicy | None, RateLimiter | None]:
-        endpoint = self.registry.get(target)
-        secrets: list[str] = list(self._secrets)
-        if endpoint is not None:
-            if endpoint.method.value != method:
-                msg = f"endpoint {endpoint.name!r} is {endpoint.method.value}, not {method}"
-                raise EndpointError(msg)
-            path = endpoint.render_path(path_params)
-            layers = [self._headers, endpoint.headers, headers]
-        elif target.startswith(("/", "http://", "https://")):
-            if path_params:
-                msg = "path_params need a registered endpoint; format the path yourself"
-                raise EndpointError(msg)
-            path, layers = target, [self._headers, headers]
-        else:
-            msg = f"{target!r} is neither a registered endpoint nor a path starting with '/'"
-            raise EndpointError(msg)
-        url = self._base + path if path.startswith("/") else path
-        host = self._base_host if path.startswith("/") else host_of(url)
-        request_headers = (
-            build_headers(layers, secrets) if headers or endpoint else (self._headers.copy())
-        )
-        if idempotency_key is not None:
-            request_headers["Idempotency-Key"] = idempotency_key
-        body, stream = build_body(json, data, request_headers)
-        request = OutgoingRequest(
-            method,
-            url,
-            build_params(params, secrets),
-            request_headers,
-            body,
-            endpoint.name if endpoint is not None else None,
-            idempotency_key,
-        )
-        seconds = timeout or (endpoint.timeout if endpoint is not None else None) or self._timeout
-        client_timeout = self._timeouts.get(seconds)
-        if client_timeout is None:
-            client_timeout = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
-        auth = self.auth
-        limiter = self.rate_limit
-        retry = self.retry
-        if endpoint is not None:
-            auth = None if endpoint.skip_auth else (endpoint.auth or auth)
-            limiter = endpoint.rate_limit or limiter
-            retry = endpoint.retry or retry
-        if stream is not None or not (method in IDEMPOTENT_METHODS or idempotency_key):
-            retry = None
-        call = CallState(
-            request,
-            host,
-            client_timeout,
-            auth=auth,
-            secrets=tuple(secrets) if len(secrets) != len(self._secrets) else self._secrets,
-            limiter=limiter,
-            limiter_key=self._rate_limit_key or host,
-            stream_body=stream,
-            allow_redirects=self._follow_redirects,
-        )
-        return call, endpoint, retry, limiter
 
     def _pipeline(
         self, host: str, retry: RetryPolicy | None, limiter: RateLimiter | None
@@ -451,48 +357,5 @@ class UniversalAPIClient(StreamMixin):
             self._breakers[host] = breaker
         return breaker
 
-    async def _through_cache(
-        self, call: CallState, pipeline: Pipeline, endpoint: APIEndpoint | None
-    ) -> tuple[Any, str]:
-        transport = self._transport
-        assert transport is not None  # noqa: S101 - checked by the caller
-
-        async def origin(request: OutgoingRequest) -> RawResponse:
-            call.request = request
-            value = await pipeline.call(transport.attempt, call)
-            if isinstance(value, RawResponse):
-                return value
-            if call.raw is not None:
-                return call.raw
-            raise _OriginFailedError(value)
-
-        policy = _cache_policy_for(call, endpoint.cache_policy if endpoint is not None else None)
-        raw, status = await self.cache.fetch(call.request, origin, policy)
-        return raw, status
-
     def __repr__(self) -> str:
         return f"UniversalAPIClient({display_url(self._base, self._secrets)!r}, name={self.name!r})"
-
-
-def _cache_policy_for(call: CallState, policy: Any) -> Any:
-    """Mark a call that will carry credentials, so the cache treats it as authenticated.
-
-    Auth is applied per attempt, after the cache lookup, so the cache cannot see it on the
-    request. An authenticated response is then never stored unless the policy says
-    ``store_authenticated``, and when it does, entries are partitioned by a hash of the
-    credentials (the auth provider's fingerprinted repr and the call's secret values), so
-    two credentials never share an entry.
-    """
-    authenticated = (
-        call.auth is not None or bool(call.secrets) or "Authorization" in call.request.headers
-    )
-    if not authenticated:
-        return policy
-    base = policy if isinstance(policy, CachePolicy) else CachePolicy()
-    partition = base.partition
-    if base.store_authenticated and partition is None:
-        material = "\0".join(
-            (repr(call.auth), *call.secrets, call.request.headers.get("Authorization", ""))
-        )
-        partition = hashlib.sha256(material.encode()).hexdigest()
-    return dataclasses.replace(base, authenticated=True, partition=partition)

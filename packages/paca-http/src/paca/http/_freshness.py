@@ -14,7 +14,9 @@ and the response is treated as already stale (it can still be revalidated).
 The flow, as states (as in hishel 1.x): a lookup yields a :class:`Lookup` whose
 :class:`Action` is ``FRESH`` (serve), ``STALE`` (serve: the request's ``max-stale`` accepts
 it), ``STALE_WHILE_REVALIDATE`` (serve and refresh in the background) or ``REVALIDATE`` (ask
-the origin, conditionally when the entry has validators); no entry is a miss.
+the origin, conditionally when the entry has validators); no entry is a miss. Validating
+with a conditional request, applying its 304 and invalidating after unsafe requests are in
+:mod:`paca.http._cache_validation`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,6 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from multidict import CIMultiDict, CIMultiDictProxy
-
 from paca.http._cache_control import (
     EMPTY_CACHE_CONTROL,
     CacheControl,
@@ -32,11 +32,12 @@ from paca.http._cache_control import (
     parse_cache_control,
     parse_http_date,
 )
-from paca.http._cache_key import NO_VARY, resolve, same_origin, vary_digest, vary_names
-from paca.http._exchange import RawResponse
+from paca.http._cache_key import NO_VARY, vary_digest, vary_names
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    from paca.http._exchange import RawResponse
 
 __all__ = [
     "CACHEABLE_METHODS",
@@ -45,40 +46,22 @@ __all__ = [
     "Action",
     "CacheEntry",
     "Lookup",
-    "conditional_headers",
     "current_age",
     "evaluate",
-    "freshen",
     "freshness_lifetime",
     "initial_age",
-    "invalidation_targets",
     "make_entry",
+    "response_lifetime",
     "retention",
     "stale_if_error_allowed",
     "why_not_storable",
 ]
 
 CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: Status codes cacheable by default: heuristic freshness applies (RFC 9110, 15.1).
 HEURISTIC_STATUSES = frozenset({200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501})
 #: Origin answers that ``stale-if-error`` may replace with a stored response (RFC 5861, 4).
 ERROR_STATUSES = frozenset({500, 502, 503, 504})
-#: Header fields a 304 never overwrites in the stored response (RFC 9111, 3.2).
-_NOT_UPDATED = frozenset(
-    {
-        "content-length",
-        "content-encoding",
-        "content-range",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "upgrade",
-    }
-)
 HEURISTIC_FRACTION = 0.1
 HEURISTIC_CAP = 86_400.0
 _ENTRY_OVERHEAD = 256  # bytes charged per entry beyond its body and headers
@@ -182,6 +165,12 @@ def freshness_lifetime(
     return 0.0
 
 
+def response_lifetime(response: RawResponse, heuristic_cap: float = HEURISTIC_CAP) -> float:
+    """The freshness lifetime its own header fields give ``response``."""
+    cc = parse_cache_control(response.headers.getall("Cache-Control", ()))
+    return freshness_lifetime(cc, response.headers, response.status, heuristic_cap=heuristic_cap)
+
+
 def initial_age(
     headers: CIMultiDictProxy[str] | CIMultiDict[str], request_time: float, response_time: float
 ) -> float:
@@ -254,10 +243,7 @@ def make_entry(
     if ttl_override is not None:
         lifetime = float(ttl_override)
     else:
-        cc = parse_cache_control(response.headers.getall("Cache-Control", ()))
-        lifetime = freshness_lifetime(
-            cc, response.headers, response.status, heuristic_cap=heuristic_cap
-        )
+        lifetime = response_lifetime(response, heuristic_cap)
     return CacheEntry(
         response,
         request_time,
@@ -331,87 +317,3 @@ def stale_if_error_allowed(
         return False
     windows = [w for w in (entry.cc.stale_if_error, request_cc.stale_if_error) if w is not None]
     return bool(windows) and staleness <= max(windows)
-
-
-def conditional_headers(entry: CacheEntry) -> list[tuple[str, str]]:
-    """Return the validators to send when revalidating ``entry`` (RFC 9111, 4.3.1)."""
-    found: list[tuple[str, str]] = []
-    if entry.etag:
-        found.append(("If-None-Match", entry.etag))
-    if entry.last_modified:
-        found.append(("If-Modified-Since", entry.last_modified))
-    return found
-
-
-def _opaque(etag: str) -> str:
-    etag = etag.strip()
-    return etag[2:] if etag[:2] in ("W/", "w/") else etag
-
-
-def freshen(
-    entry: CacheEntry,
-    not_modified: RawResponse,
-    *,
-    request_time: float,
-    response_time: float,
-    heuristic_cap: float = HEURISTIC_CAP,
-) -> CacheEntry | None:
-    """Apply a 304 to ``entry`` (RFC 9111, 4.3.4); ``None`` if its validators do not match.
-
-    The 304's header fields replace the stored ones (except framing fields such as
-    ``Content-Length``); the age restarts from the 304's ``Age`` and timing.
-    """
-    new = not_modified.headers
-    etag = new.get("ETag")
-    if etag is not None and (entry.etag is None or _opaque(etag) != _opaque(entry.etag)):
-        return None
-    modified = new.get("Last-Modified")
-    if modified is not None and entry.last_modified is not None:
-        a, b = parse_http_date(modified), parse_http_date(entry.last_modified)
-        if a != b or a is None:
-            return None
-    replaced = {k.lower() for k in new if k.lower() not in _NOT_UPDATED}
-    pairs = [(k, v) for k, v in entry.response.headers.items() if k.lower() not in replaced]
-    pairs.extend((k, v) for k, v in new.items() if k.lower() in replaced)
-    old = entry.response
-    response = RawResponse(
-        old.status, CIMultiDictProxy(CIMultiDict(pairs)), old.body, old.url, old.reason
-    )
-    if entry.overridden:
-        lifetime = entry.lifetime
-    else:
-        cc = parse_cache_control(response.headers.getall("Cache-Control", ()))
-        lifetime = freshness_lifetime(
-            cc, response.headers, response.status, heuristic_cap=heuristic_cap
-        )
-    return CacheEntry(
-        response,
-        request_time,
-        response_time,
-        lifetime,
-        initial_age(new, request_time, response_time),
-        entry.vary_names,
-        entry.vary_digest,
-        entry.query_from_request,
-        entry.overridden,
-    )
-
-
-def invalidation_targets(
-    method: str, url: str, status: int, headers: Mapping[str, str] | CIMultiDictProxy[str]
-) -> list[str]:
-    """Return the URLs whose stored responses an unsafe request's answer invalidates.
-
-    RFC 9111 4.4: after a non-error (2xx or 3xx) response to an unsafe method, the target
-    URL, and the ``Location`` and ``Content-Location`` URLs when they share its origin.
-    """
-    if method.upper() in SAFE_METHODS or not 200 <= status < 400:
-        return []
-    targets = [url]
-    for name in ("Location", "Content-Location"):
-        value = headers.get(name)
-        if value:
-            target = resolve(url, value)
-            if target not in targets and same_origin(url, target):
-                targets.append(target)
-    return targets

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from paca.http._decode import BodyDecodeError, decode_body
 from paca.http._exchange import RawResponse
 from paca.http._http_events import RequestFinished
-from paca.http._send import CallState, display_url
+from paca.http._send import CallState, display_url, status_failure
 from paca.http._stats import StatsRecorder, now
-from paca.http._status import is_breaker_failure_status, kind_for_status, reason_for
-from paca.resilience import DEFAULT_FAILURE_KINDS, failure_from, parse_retry_after
+from paca.http._status import is_breaker_failure_status, kind_for_status
+from paca.resilience import DEFAULT_FAILURE_KINDS, failure_from
 from paca.result import ErrorKind, Result, redact
 
 if TYPE_CHECKING:
@@ -152,11 +152,4 @@ def _from_response(call: CallState, raw: RawResponse, meta: dict[str, Any]) -> R
         return Result.ok(data, meta=meta)
     meta["url"] = display_url(raw.url, call.secrets)
     meta["body"] = data
-    retry_after = raw.headers.get("Retry-After")
-    if retry_after is not None:
-        seconds = parse_retry_after(retry_after)
-        if seconds is not None:
-            meta["retry_after"] = seconds
-    reason = raw.reason or reason_for(status)
-    message = f"HTTP {status} {reason} for {call.label()}"
-    return Result.fail(message, kind, meta=meta)
+    return status_failure(call, raw, kind, meta)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from paca.http._client import UniversalAPIClient
 from paca.http._endpoint import escape_path_value
+from paca.http._lifecycle import AsyncLifecycle
 from paca.http._prepare import build_params
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
-    from types import TracebackType
 
     from paca.http._prepare import ParamsLike
     from paca.result import Result
@@ -201,7 +201,7 @@ class OffsetPagination:
         return target, _replace(params, self.offset_param, offset + count)
 
 
-class RESTClient:
+class RESTClient(AsyncLifecycle):
     """JSON resources over a :class:`UniversalAPIClient`: list, get, create, update, delete.
 
     Args:
@@ -233,18 +233,6 @@ class RESTClient:
         """Close the underlying client if this object created it."""
         if self._owned:
             await self.client.cleanup()
-
-    async def __aenter__(self) -> RESTClient:
-        await self.initialize()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.cleanup()
 
     @staticmethod
     def item_path(resource: str, item_id: object) -> str:

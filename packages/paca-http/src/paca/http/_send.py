@@ -116,6 +116,19 @@ class CallState:
         return f"{self.request.method} {display_url(self.request.url, self.secrets)}"
 
 
+def status_failure(
+    call: CallState, raw: RawResponse, kind: ErrorKind, meta: dict[str, Any]
+) -> Result[Any]:
+    """The failure for an HTTP error status, with the response's ``Retry-After`` in ``meta``."""
+    retry_after = raw.headers.get("Retry-After")
+    if retry_after is not None:
+        seconds = parse_retry_after(retry_after)
+        if seconds is not None:
+            meta["retry_after"] = seconds
+    reason = raw.reason or reason_for(raw.status)
+    return Result.fail(f"HTTP {raw.status} {reason} for {call.label()}", kind, meta=meta)
+
+
 def _copy(request: OutgoingRequest) -> OutgoingRequest:
     return OutgoingRequest(
         request.method,
@@ -175,20 +188,24 @@ class Transport:
             return await self.judge(call, raw)
         raise AssertionError  # pragma: no cover - the loop always returns
 
+    def open(self, call: CallState, request: OutgoingRequest) -> Any:
+        """Start ``request`` on the session: await the result, or ``async with`` it."""
+        body = request.body if call.stream_body is None else call.stream_body
+        return self.session.request(
+            request.method,
+            request.url,
+            params=request.params or None,
+            headers=request.headers,
+            data=body,
+            timeout=call.timeout,
+            allow_redirects=call.allow_redirects,
+            max_redirects=self.max_redirects,
+        )
+
     async def send(self, call: CallState, request: OutgoingRequest) -> RawResponse:
         """Send ``request`` and read the whole body; translate transport errors."""
-        body = request.body if call.stream_body is None else call.stream_body
         try:
-            async with self.session.request(
-                request.method,
-                request.url,
-                params=request.params or None,
-                headers=request.headers,
-                data=body,
-                timeout=call.timeout,
-                allow_redirects=call.allow_redirects,
-                max_redirects=self.max_redirects,
-            ) as response:
+            async with self.open(call, request) as response:
                 content = await response.read()
                 return RawResponse(
                     response.status,
@@ -221,14 +238,7 @@ class Transport:
             return raw
         call.raw = raw
         kind = kind_for_status(status) or ErrorKind.HTTP_STATUS
-        meta: dict[str, Any] = {"status": status}
-        retry_after = raw.headers.get("Retry-After")
-        if retry_after is not None:
-            seconds = parse_retry_after(retry_after)
-            if seconds is not None:
-                meta["retry_after"] = seconds
-        reason = raw.reason or reason_for(status)
-        return Result.fail(f"HTTP {status} {reason} for {call.label()}", kind, meta=meta)
+        return status_failure(call, raw, kind, {"status": status})
 
     async def _adopt_limits(self, call: CallState, limiter: RateLimiter, raw: RawResponse) -> None:
         key = call.limiter_key

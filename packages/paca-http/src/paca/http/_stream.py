@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from paca.http._auth_protocol import AuthVerdict, CredentialsUnavailable
+from paca.http._client_prepare import prepare_call
 from paca.http._exchange import RawResponse
 from paca.http._outcome import failure_of, finish_call
 from paca.http._prepare import UNSET
@@ -87,18 +88,8 @@ async def _open(transport: Transport, call: CallState) -> Any:
                 ticket = await auth.apply(request, transport.session)
             except CredentialsUnavailable as exc:
                 return _unavailable(call, exc)
-        body = request.body if call.stream_body is None else call.stream_body
         try:
-            response = await transport.session.request(
-                request.method,
-                request.url,
-                params=request.params or None,
-                headers=request.headers,
-                data=body,
-                timeout=call.timeout,
-                allow_redirects=call.allow_redirects,
-                max_redirects=transport.max_redirects,
-            )
+            response = await transport.open(call, request)
             if auth is not None and ticket is not None:
                 verdict = auth.on_response(ticket, response.status, response.headers)
                 if verdict is AuthVerdict.RETRY and round_ == 0:
@@ -114,7 +105,7 @@ async def _open(transport: Transport, call: CallState) -> Any:
             raw = RawResponse(
                 response.status, response.headers, content, str(response.url), response.reason or ""
             )
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (TimeoutError, asyncio.TimeoutError, aiohttp.ClientError, OSError) as exc:
             if auth is not None and ticket is not None:
                 auth.on_network_error(ticket)
             raise _translate(call, exc) from exc
@@ -154,8 +145,8 @@ class StreamMixin:
             msg = "call `await client.initialize()` (or use `async with`) before requests"
             raise ClientNotInitializedError(msg)
         start = now()
-        call, endpoint, retry, limiter = client._prepare(
-            method.upper(), target, path_params, params, UNSET, data, headers, None, timeout
+        call, endpoint, retry, limiter = prepare_call(
+            client, method.upper(), target, path_params, params, UNSET, data, headers, None, timeout
         )
         seconds = call.timeout.total
         call.timeout = aiohttp.ClientTimeout(total=None, sock_connect=seconds, sock_read=seconds)

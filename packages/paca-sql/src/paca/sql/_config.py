@@ -305,6 +305,27 @@ def _with_password(password: str | Secret[str] | None) -> Secret[str] | None:
     return Secret(password)
 
 
+def _server_config(
+    dialect: str,
+    database: str,
+    host: str,
+    port: int,
+    user: str | None,
+    password: str | Secret[str] | None,
+    options: dict[str, Any],
+) -> SQLConfig:
+    """The configuration of a database server (PostgreSQL, MySQL/MariaDB)."""
+    return SQLConfig(
+        dialect=dialect,
+        database=database,
+        host=host,
+        port=port,
+        user=user,
+        password=_with_password(password),
+        **options,
+    )
+
+
 def create_sqlite_config(path: str = ":memory:", **options: Any) -> SQLConfig:
     """Configure an SQLite database file (WAL, ``foreign_keys=ON``...) or ``":memory:"``.
 
@@ -340,15 +361,7 @@ def create_postgres_config(
     Returns:
         The configuration.
     """
-    return SQLConfig(
-        dialect="postgresql",
-        database=database,
-        host=host,
-        port=port,
-        user=user,
-        password=_with_password(password),
-        **options,
-    )
+    return _server_config("postgresql", database, host, port, user, password, options)
 
 
 def create_mysql_config(
@@ -373,12 +386,4 @@ def create_mysql_config(
     Returns:
         The configuration.
     """
-    return SQLConfig(
-        dialect="mysql",
-        database=database,
-        host=host,
-        port=port,
-        user=user,
-        password=_with_password(password),
-        **options,
-    )
+    return _server_config("mysql", database, host, port, user, password, options)

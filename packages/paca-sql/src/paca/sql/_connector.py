@@ -284,11 +284,7 @@ class SQLConnector(Engine):
 
         Same arguments as :meth:`execute_query`.
         """
-        prepared = prepare(query, params, self._style, self.dialect)
-        if isinstance(prepared, Result):
-            return prepared
-        sql, args, touches = prepared
-        return await self._call("execute", self._backend.execute, sql, args, touches)
+        return await self._prepared("execute", self._backend.execute, query, params, self._call)
 
     async def execute_many(self, query: str | Query, param_sets: Sequence[Params]) -> Result[int]:
         """Run a statement once per parameter set, atomically, in one batch.

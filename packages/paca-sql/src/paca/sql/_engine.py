@@ -10,7 +10,7 @@ helpers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from paca.result import ErrorKind, Result
@@ -19,8 +19,6 @@ from paca.sql._sql_events import QueryFinished
 from paca.sql._statement import Query, prepare
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
     from paca.resilience import Clock, Listeners, RetryPolicy
     from paca.sql._backend import Backend
     from paca.sql._config import SQLConfig
@@ -28,11 +26,16 @@ if TYPE_CHECKING:
     from paca.sql._sql_events import SQLEvent
     from paca.sql._sql_pool import Slot, SQLPool
 
-__all__ = ["NOT_CONNECTED", "READ_RETRY_KINDS", "Engine", "Params"]
+__all__ = ["NOT_CONNECTED", "READ_RETRY_KINDS", "Engine", "Params", "Runner", "row_count"]
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | Sequence[Any] | None
 READ_RETRY_KINDS = frozenset({ErrorKind.CONNECTION, ErrorKind.UNAVAILABLE})
+Runner = Callable[
+    [str, Callable[[Any, str, Sequence[Any]], Awaitable[T]], str, Sequence[Any], bool],
+    Awaitable[Result[T]],
+]
+"""Runs native SQL: ``(name, op, sql, args, touches_session) -> Result``."""
 NOT_CONNECTED: Result[Any] = Result.fail(
     "the connector is not connected; call connect() first", ErrorKind.CONNECTION
 )
@@ -58,6 +61,27 @@ class Engine:
         """``"sqlite"``, ``"postgresql"`` or ``"mysql"`` (MariaDB included)."""
         return self.config.dialect
 
+    async def _prepared(
+        self,
+        name: str,
+        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
+        query: str | Query,
+        params: Params,
+        run: Runner[T],
+    ) -> Result[T]:
+        """Bind ``params`` into ``query`` for this dialect, then ``run`` the native SQL."""
+        prepared = prepare(query, params, self._style, self.dialect)
+        if isinstance(prepared, Result):
+            return prepared
+        sql, args, touches = prepared
+        return await run(name, op, sql, args, touches)
+
+    async def _wait(self, pending: Awaitable[T]) -> T:
+        """Await a statement, within the statement timeout when one is set."""
+        if self._timeout is None:
+            return await pending
+        return await asyncio.wait_for(pending, self._timeout)
+
     async def _read(
         self,
         name: str,
@@ -65,10 +89,17 @@ class Engine:
         query: str | Query,
         params: Params,
     ) -> Result[T]:
-        prepared = prepare(query, params, self._style, self.dialect)
-        if isinstance(prepared, Result):
-            return prepared
-        sql, args, touches = prepared
+        return await self._prepared(name, op, query, params, self._call_retrying)
+
+    async def _call_retrying(
+        self,
+        name: str,
+        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
+        sql: str,
+        args: Sequence[Any],
+        touches: bool,
+    ) -> Result[T]:
+        """:meth:`_call`, retried after a lost connection (reads only)."""
         result = await self._call(name, op, sql, args, touches)
         if result.is_success or result.kind not in READ_RETRY_KINDS or not self._read_retry:
             return result
@@ -98,10 +129,7 @@ class Engine:
             # connection can serve the next caller while this one waits for its result
             queued = self._backend.pipelined and not touches and isinstance(pending, asyncio.Future)
             if not queued:
-                if self._timeout is None:
-                    data = await pending
-                else:
-                    data = await asyncio.wait_for(pending, self._timeout)
+                data = await self._wait(pending)
         except asyncio.CancelledError:
             pool.abandon(slot)
             raise
@@ -119,7 +147,7 @@ class Engine:
             pool.release(slot)
         if listening:
             self._emit(
-                name, sql, self._clock.now() - start, _rows(data), None, in_transaction=False
+                name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False
             )
         return Result.ok(data)
 
@@ -128,16 +156,13 @@ class Engine:
     ) -> Result[T]:
         """Await a queued job whose connection is back in the pool already."""
         try:
-            if self._timeout is None:
-                data = await pending
-            else:
-                data = await asyncio.wait_for(pending, self._timeout)
+            data = await self._wait(pending)
         except Exception as exc:
             return self._report(name, sql, start, self._failure(exc))
         self._queries += 1
         if listening:
             self._emit(
-                name, sql, self._clock.now() - start, _rows(data), None, in_transaction=False
+                name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False
             )
         return Result.ok(data)
 
@@ -197,6 +222,6 @@ class Engine:
         self._listeners.emit(event)
 
 
-def _rows(data: Any) -> int:
+def row_count(data: Any) -> int:
     """The row count an event reports for a statement's result."""
     return len(data) if isinstance(data, list) else (data if isinstance(data, int) else 1)

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from paca.result import ErrorKind, Result
+from paca.sql._engine import row_count
 from paca.sql._sql_errors import TransactionError
-from paca.sql._statement import prepare
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -193,12 +193,7 @@ class Transaction:
         query: str | Query,
         params: Params,
     ) -> Result[T]:
-        db = self._db
-        prepared = prepare(query, params, db._style, db.dialect)
-        if isinstance(prepared, Result):
-            return prepared
-        sql, args, touches = prepared
-        return await self._exec(name, op, sql, args, touches)
+        return await self._db._prepared(name, op, query, params, self._exec)
 
     async def _exec(
         self,
@@ -218,10 +213,7 @@ class Transaction:
         if touches:
             slot.dirty = True
         try:
-            if db._timeout is None:
-                data = await op(slot.conn, sql, args)
-            else:
-                data = await asyncio.wait_for(op(slot.conn, sql, args), db._timeout)
+            data = await db._wait(op(slot.conn, sql, args))
         except Exception as exc:
             failure = db._failure(exc)
             self._failed = failure.kind
@@ -234,6 +226,5 @@ class Transaction:
         result = Result.ok(data)
         db.record(result)
         if listening:
-            rows = len(data) if isinstance(data, list) else (data if isinstance(data, int) else 1)
-            db._emit(name, sql, db._clock.now() - start, rows, None, in_transaction=True)
+            db._emit(name, sql, db._clock.now() - start, row_count(data), None, in_transaction=True)
         return result

@@ -1,0 +1,38 @@
+"""``async with`` for objects with ``initialize()`` and ``cleanup()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+__all__ = ["AsyncLifecycle"]
+
+_L = TypeVar("_L", bound="AsyncLifecycle")
+
+
+class AsyncLifecycle:
+    """``async with obj:`` runs ``await obj.initialize()``, then ``await obj.cleanup()``."""
+
+    __slots__ = ()
+
+    async def initialize(self) -> None:
+        """Get ready for use."""
+        raise NotImplementedError
+
+    async def cleanup(self) -> None:
+        """Release what :meth:`initialize` took."""
+        raise NotImplementedError
+
+    async def __aenter__(self: _L) -> _L:
+        await self.initialize()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.cleanup()
