@@ -25,4 +25,9 @@ def test_ships_py_typed() -> None:
 
 
 def test_public_names_are_pinned() -> None:
-    assert paca.graphql.__all__ == []
+    assert set(paca.graphql.__all__) == {
+        "GraphQLClient", "BatchOperation", "DEFAULT_RETRYABLE_CODES", "SubscriptionOptions",
+        "subscribe_stream", "GraphQLEvent", "OperationFinished",
+    }  # fmt: skip
+    for name in paca.graphql.__all__:
+        assert getattr(paca.graphql, name) is not None

@@ -14,6 +14,7 @@ EXPECTED = {
         "APIRegistry",
         "AuthManager",
         "WebhookHandler",
+        "GraphQLClient",
         "CircuitBreaker",
         "RateLimiter",
     },

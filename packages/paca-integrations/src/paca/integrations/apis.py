@@ -4,6 +4,7 @@ Re-exports the public names of ``paca-http``, ``paca-graphql``, ``paca-webhooks`
 ``paca-resilience``. A name appears here once the package that implements it ships it.
 """
 
+from paca.graphql import GraphQLClient
 from paca.http import (
     APIEndpoint,
     APIRegistry,
@@ -23,6 +24,8 @@ __all__ = [
     "HTTPMethod",
     "APIRegistry",
     "AuthManager",
+    # paca-graphql
+    "GraphQLClient",
     # paca-webhooks
     "WebhookHandler",
     # paca-resilience
