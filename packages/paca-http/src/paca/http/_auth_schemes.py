@@ -7,6 +7,7 @@ public facade :class:`~paca.http.AuthManager` delegates to one of them. Secrets 
 
 from __future__ import annotations
 
+import abc
 import base64
 import logging
 from collections import deque
@@ -39,7 +40,7 @@ __all__ = [
 _log = logging.getLogger("paca.http.auth")
 
 
-class SchemeBase:
+class SchemeBase(abc.ABC):
     """What every scheme shares: a name, listeners, and harmless defaults."""
 
     scheme = "none"
@@ -47,9 +48,9 @@ class SchemeBase:
     def __init__(self) -> None:
         self.listeners: Listeners[AuthEvent] = Listeners()
 
+    @abc.abstractmethod
     async def apply(self, request: OutgoingRequest, session: aiohttp.ClientSession) -> AuthTicket:
         """Decorate ``request`` (subclasses override)."""
-        raise NotImplementedError
 
     def on_response(
         self, ticket: AuthTicket, status: int, headers: Mapping[str, str]
@@ -57,7 +58,7 @@ class SchemeBase:
         """A static credential cannot change: hand every response over as it is."""
         return AuthVerdict.PROCEED
 
-    def on_network_error(self, ticket: AuthTicket) -> None:
+    def on_network_error(self, ticket: AuthTicket) -> None:  # noqa: B027 - a real no-op default
         """A network error says nothing about a credential: nothing changes."""
 
     def describe(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -12,18 +13,18 @@ __all__ = ["AsyncLifecycle"]
 _L = TypeVar("_L", bound="AsyncLifecycle")
 
 
-class AsyncLifecycle:
+class AsyncLifecycle(abc.ABC):
     """``async with obj:`` runs ``await obj.initialize()``, then ``await obj.cleanup()``."""
 
     __slots__ = ()
 
+    @abc.abstractmethod
     async def initialize(self) -> None:
         """Get ready for use."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def cleanup(self) -> None:
         """Release what :meth:`initialize` took."""
-        raise NotImplementedError
 
     async def __aenter__(self: _L) -> _L:
         await self.initialize()
