@@ -35,7 +35,7 @@ def test_public_names_are_pinned() -> None:
         "RateLimiter", "Decision", "RateLimitInfo", "parse_rate_limit_headers",
         "RateLimiterEvent", "RateLimitRejected", "RateLimitStoreFailed", "RateLimitHeadersAdopted",
         "RetryPolicy", "RetryBudget", "Backoff", "RetryEvent", "RetryScheduled", "RetryGaveUp",
-        "parse_retry_after",
+        "parse_retry_after", "full_jitter", "decorrelated_jitter",
         "Bulkhead", "BulkheadStats", "BulkheadRejected", "Timeout", "Pipeline",
     }  # fmt: skip
     for name in paca.resilience.__all__:

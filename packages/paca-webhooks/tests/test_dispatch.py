@@ -60,7 +60,7 @@ def test_router_refuses_non_callables() -> None:
 )
 def test_backoff_stays_in_its_window(attempt: int, base: float, cap: float, seed: int) -> None:
     delay = backoff_delay(attempt, base=base, cap=cap, rng=random.Random(seed))
-    assert 0 <= delay <= min(cap, base * 2.0 ** min(attempt - 1, 60))
+    assert 0 <= delay <= min(cap, base * 2.0 ** min(attempt - 1, 1000))
 
 
 def test_dispatcher_validates_its_options(verifier: Any, tmp_path: Any) -> None:

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-from paca.resilience import Clock, MonotonicClock
+from paca.resilience import Clock, MonotonicClock, full_jitter
 
 __all__ = ["PROTOCOL_NAMES", "SubscriptionOptions", "WSProtocolName", "reconnect_delay"]
 
@@ -98,5 +98,4 @@ def reconnect_delay(failures: int, *, base: float, cap: float, rng: random.Rando
     Returns:
         A delay uniform in ``[0, min(cap, base * 2 ** (failures - 1))]``.
     """
-    high = min(cap, base * 2.0 ** min(max(failures, 1) - 1, 64))
-    return min(high, rng.uniform(0.0, high))
+    return full_jitter(max(failures, 1), base=base, cap=cap, rng=rng)

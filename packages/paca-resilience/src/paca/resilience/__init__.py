@@ -17,6 +17,7 @@ returns a :class:`paca.result.Result` instead and never raises for an outside fa
 Bad configuration raises ``ValueError`` naming the parameter, at construction.
 """
 
+from paca.resilience._backoff import decorrelated_jitter, full_jitter
 from paca.resilience._breaker import CircuitBreaker
 from paca.resilience._breaker_config import (
     DEFAULT_FAILURE_KINDS,
@@ -105,6 +106,8 @@ __all__ = [
     "RetryScheduled",
     "RetryGaveUp",
     "parse_retry_after",
+    "full_jitter",
+    "decorrelated_jitter",
     # bulkhead, timeout, composition
     "Bulkhead",
     "BulkheadStats",

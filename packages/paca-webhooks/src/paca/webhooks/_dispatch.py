@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from paca.resilience import Clock, MonotonicClock, failure_from
+from paca.resilience import Clock, MonotonicClock, failure_from, full_jitter
 from paca.webhooks._webhook_events import WebhookDeadLettered, WebhookProcessed, WebhookRetried
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ __all__ = ["Dispatcher", "EventHandler", "Router", "WebhookEvent", "backoff_dela
 
 _log = logging.getLogger("paca.webhooks")
 _MAX_ERROR = 500
-_MAX_EXPONENT = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +65,9 @@ EventHandler = Callable[[WebhookEvent], Awaitable[object]]
 def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
     """Full-jitter backoff: uniform in ``[0, min(cap, base * 2 ** (attempt - 1))]``.
 
-    Args:
-        attempt: The attempt that just failed (1 for the first).
-        base: The first window, in seconds.
-        cap: The largest delay, in seconds.
-        rng: The random source.
-
-    Returns:
-        The delay in seconds.
+    ``attempt`` is the attempt that just failed (values below 1 count as 1).
     """
-    window = min(cap, base * 2.0 ** min(max(attempt, 1) - 1, _MAX_EXPONENT))
-    return rng.uniform(0.0, window)
+    return full_jitter(max(attempt, 1), base=base, cap=cap, rng=rng)
 
 
 class Router:
