@@ -16,7 +16,7 @@ import aiohttp
 from paca.http._endpoint import APIEndpoint, EndpointError
 from paca.http._exchange import OutgoingRequest
 from paca.http._methods import IDEMPOTENT_METHODS
-from paca.http._prepare import build_body, build_headers, build_params, host_of
+from paca.http._prepare import UNSET, build_body, build_headers, build_params, host_of
 from paca.http._send import CallState
 
 if TYPE_CHECKING:
@@ -71,11 +71,14 @@ def prepare_call(
     )
     if idempotency_key is not None:
         request_headers["Idempotency-Key"] = idempotency_key
-    body, stream = build_body(json, data, request_headers)
+    if json is UNSET and data is None:
+        body, stream = None, None  # what build_body answers, without the call
+    else:
+        body, stream = build_body(json, data, request_headers)
     request = OutgoingRequest(
         method,
         url,
-        build_params(params, secrets),
+        build_params(params, secrets) if params else [],
         request_headers,
         body,
         endpoint.name if endpoint is not None else None,

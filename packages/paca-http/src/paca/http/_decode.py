@@ -7,6 +7,11 @@ from typing import Any
 
 __all__ = ["BodyDecodeError", "decode_body", "is_json", "is_text"]
 
+#: ``json.loads`` without its per-call dispatch (same decoder as ``json.loads`` defaults).
+_JSON_DECODE = json.JSONDecoder().decode
+#: First bytes for which ``json.detect_encoding`` would not answer plain UTF-8.
+_NOT_PLAIN_UTF8 = frozenset({0x00, 0xEF, 0xFE, 0xFF})
+
 _TEXT_TYPES = frozenset(
     {
         "application/xml",
@@ -66,6 +71,9 @@ def decode_body(body: bytes, content_type: str | None) -> Any:
         media, charset = _media_type(content_type)
     if is_json(media):
         try:
+            if body[0] not in _NOT_PLAIN_UTF8 and (len(body) < 2 or body[1]):
+                # what json.loads does for a body json.detect_encoding calls UTF-8
+                return _JSON_DECODE(body.decode("utf-8", "surrogatepass"))
             return json.loads(body)
         except ValueError as exc:
             where = getattr(exc, "pos", "?")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from paca.http._decode import BodyDecodeError, decode_body
@@ -66,7 +67,7 @@ def finish_call(
     finished = now()
     elapsed = finished - start
     request = call.request
-    if isinstance(value, Result) and call.raw is not None:
+    if call.raw is not None and isinstance(value, Result):
         value = call.raw  # an HTTP failure: build the final Result from the response
     meta: dict[str, Any] = {
         "attempts": call.attempts,
@@ -140,7 +141,7 @@ def _from_response(call: CallState, raw: RawResponse, meta: dict[str, Any]) -> R
     status = raw.status
     meta["status"] = status
     meta["headers"] = raw.headers
-    kind = kind_for_status(status)
+    kind = None if 200 <= status < 300 else kind_for_status(status)
     try:
         data = decode_body(raw.body, raw.headers.get("Content-Type"))
     except BodyDecodeError as exc:
@@ -149,7 +150,8 @@ def _from_response(call: CallState, raw: RawResponse, meta: dict[str, Any]) -> R
             return Result.fail(f"{call.label()}: {exc}", ErrorKind.VALIDATION, cause=exc, meta=meta)
         data = raw.body
     if kind is None:
-        return Result.ok(data, meta=meta)
+        # a read-only view of this call's own dict: what Result.ok would build, minus a copy
+        return Result.ok(data, meta=MappingProxyType(meta))
     meta["url"] = display_url(raw.url, call.secrets)
     meta["body"] = data
     return status_failure(call, raw, kind, meta)

@@ -166,6 +166,8 @@ class Transport:
         auth = call.auth
         if auth is None:
             raw = await self.send(call, call.request)
+            if 200 <= raw.status < 300 and (call.limiter is None or not _limit_signal(raw)):
+                return raw  # what judge() answers, without its coroutine
             return await self.judge(call, raw)
         for round_ in (0, 1):
             request = _copy(call.request)
@@ -204,8 +206,18 @@ class Transport:
 
     async def send(self, call: CallState, request: OutgoingRequest) -> RawResponse:
         """Send ``request`` and read the whole body; translate transport errors."""
+        body = request.body if call.stream_body is None else call.stream_body
         try:
-            async with self.open(call, request) as response:
+            async with self.session.request(  # what open() starts, without the extra call
+                request.method,
+                request.url,
+                params=request.params or None,
+                headers=request.headers,
+                data=body,
+                timeout=call.timeout,
+                allow_redirects=call.allow_redirects,
+                max_redirects=self.max_redirects,
+            ) as response:
                 content = await response.read()
                 return RawResponse(
                     response.status,
@@ -224,16 +236,8 @@ class Transport:
         """Pass a 2xx/304 through; turn another status into a failed ``Result``."""
         status = raw.status
         limiter = call.limiter
-        if limiter is not None:
-            headers = raw.headers
-            if (
-                status == 429
-                or "Retry-After" in headers
-                or headers.get("X-RateLimit-Remaining") == "0"
-                or headers.get("RateLimit-Remaining") == "0"
-                or "RateLimit" in headers
-            ):
-                await self._adopt_limits(call, limiter, raw)
+        if limiter is not None and (status == 429 or _limit_signal(raw)):
+            await self._adopt_limits(call, limiter, raw)
         if 200 <= status < 300 or status in _PASS_STATUSES:
             return raw
         call.raw = raw
@@ -250,6 +254,17 @@ class Transport:
             self.events.emit(RateLimitPaused(call.host, key, paused, raw.status))
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("rate limit %r paused for %s s by HTTP %s", key, paused, raw.status)
+
+
+def _limit_signal(raw: RawResponse) -> bool:
+    """Whether the response's headers say something the rate limiter must adopt."""
+    headers = raw.headers
+    return (
+        "Retry-After" in headers
+        or headers.get("X-RateLimit-Remaining") == "0"
+        or headers.get("RateLimit-Remaining") == "0"
+        or "RateLimit" in headers
+    )
 
 
 def _unavailable(call: CallState, exc: CredentialsUnavailable) -> Result[Any]:
