@@ -89,17 +89,12 @@ class Engine:
         query: str | Query,
         params: Params,
     ) -> Result[T]:
-        return await self._prepared(name, op, query, params, self._call_retrying)
-
-    async def _call_retrying(
-        self,
-        name: str,
-        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
-        sql: str,
-        args: Sequence[Any],
-        touches: bool,
-    ) -> Result[T]:
-        """:meth:`_call`, retried after a lost connection (reads only)."""
+        # what _prepared() does, without a coroutine in between (the hot path)
+        prepared = prepare(query, params, self._style, self.config.dialect)
+        if type(prepared) is not tuple:
+            return prepared  # type: ignore[return-value]  # a Result
+        sql, args, touches = prepared
+        # retried after a lost connection (reads only)
         result = await self._call(name, op, sql, args, touches)
         if result.is_success or result.kind not in READ_RETRY_KINDS or not self._read_retry:
             return result
@@ -119,10 +114,12 @@ class Engine:
         pool = self._pool
         if pool is None:
             return NOT_CONNECTED
-        try:
-            slot = await pool.acquire()
-        except Exception as exc:
-            return self._report(name, sql, start, self._failure(exc))
+        slot = pool.try_acquire()
+        if slot is None:
+            try:
+                slot = await pool.acquire()
+            except Exception as exc:
+                return self._report(name, sql, start, self._failure(exc))
         try:
             pending = op(slot.conn, sql, args)
             # a queued SQLite job: the connection's thread runs jobs in order, so the
@@ -139,27 +136,18 @@ class Engine:
             return self._report(name, sql, start, failure)
         if queued:
             pool.release(slot)
-            return await self._pipelined(name, pending, sql, start, listening)
-        self._queries += 1
-        if touches:
-            await self._give_back(pool, slot, touches)
+            # what _pipelined() does, inline: the connection is back in the pool already
+            try:
+                data = await (pending if self._timeout is None else self._wait(pending))
+            except Exception as exc:
+                return self._report(name, sql, start, self._failure(exc))
+            self._queries += 1
         else:
-            pool.release(slot)
-        if listening:
-            self._emit(
-                name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False
-            )
-        return Result.ok(data)
-
-    async def _pipelined(
-        self, name: str, pending: Awaitable[T], sql: str, start: float, listening: bool
-    ) -> Result[T]:
-        """Await a queued job whose connection is back in the pool already."""
-        try:
-            data = await self._wait(pending)
-        except Exception as exc:
-            return self._report(name, sql, start, self._failure(exc))
-        self._queries += 1
+            self._queries += 1
+            if touches:
+                await self._give_back(pool, slot, touches)
+            else:
+                pool.release(slot)
         if listening:
             self._emit(
                 name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False

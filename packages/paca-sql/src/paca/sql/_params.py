@@ -28,6 +28,7 @@ from typing import Any, Literal
 __all__ = ["ParamStyle", "Translation", "bind", "bind_all", "touches_session", "translate"]
 
 ParamStyle = Literal["dollar", "format", "qmark"]
+_POSITIONAL = frozenset({tuple, list})
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = _NAME_START | frozenset("0123456789")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
@@ -214,6 +215,8 @@ def bind(translation: Translation, params: Mapping[str, Any] | Sequence[Any] | N
             raise ValueError(msg) from None
     if params is None:
         args: list[Any] = []
+    elif type(params) is list or type(params) is tuple:  # skip the ABC check
+        args = list(params)
     elif isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         msg = f"positional parameters need a list or tuple, got {type(params).__name__}"
         raise TypeError(msg)
@@ -242,8 +245,9 @@ def bind_all(
     names = translation.names
     if names is None:
         expected = translation.count
-        if all(type(p) in (tuple, list) for p in param_sets) and (
-            expected is None or all(len(p) == expected for p in param_sets)  # type: ignore[arg-type]
+        # set(map(...)) runs in C: about half the cost of all() over a generator
+        if set(map(type, param_sets)) <= _POSITIONAL and (
+            expected is None or set(map(len, param_sets)) == {expected}  # type: ignore[arg-type]
         ):
             return param_sets  # type: ignore[return-value]
     elif names and all(type(p) is dict for p in param_sets):

@@ -127,6 +127,32 @@ class SQLPool:
 
     # -- acquire -----------------------------------------------------------------------------
 
+    def try_acquire(self) -> Slot | None:
+        """The no-wait path of :meth:`acquire`: a ready idle connection, or ``None``.
+
+        ``None`` (use :meth:`acquire`) when no connection is idle, the most
+        recent one is expired, closed or due for a liveness ping, the pool is
+        closing, or someone listens for pool events.
+        """
+        idle = self._idle
+        if not idle or self._closing or self._listeners:
+            return None
+        slot = idle[-1]
+        now = self._clock.now()
+        if (
+            (slot.expires is not None and now >= slot.expires)
+            or now - slot.last_used >= self._liveness
+            or self._is_closed(slot.conn)
+        ):
+            return None
+        idle.pop()
+        self._in_use += 1
+        self.acquisitions += 1
+        self.reused += 1
+        self._waits.add(0.0)
+        slot.acquired_at = now
+        return slot
+
     async def acquire(self) -> Slot:
         """Hand out a connection, reusing, opening, or waiting for one.
 

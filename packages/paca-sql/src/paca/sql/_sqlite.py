@@ -18,7 +18,7 @@ returns them as they are.
 from __future__ import annotations
 
 import asyncio
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -27,7 +27,7 @@ from paca.sql._sql_errors import classify_sqlite
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import AsyncGenerator, Awaitable, Sequence
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 
     from paca.result import ErrorKind
     from paca.sql._backend import Row, RowTuple
@@ -37,15 +37,50 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteBackend"]
 
 
+@lru_cache(maxsize=1024)  # as translate(): one entry per distinct column list
+def _dict_builder(names: tuple[str, ...]) -> Callable[[list[Any]], list[Row]]:
+    """A function turning rows of ``len(names)`` columns into dicts keyed by ``names``.
+
+    Generated once per distinct column list: a comprehension with a dict
+    display, ``[{k0: v0, k1: v1} for v0, v1, in rows]``, is several times
+    faster than ``dict(zip(names, row))`` per row. The column names are
+    arguments of the generated function, never part of its source; a name
+    used twice keeps its first position and its last value, as ``dict(zip())``.
+    """
+    count = len(names)
+    if not count:
+        return _empty_dicts
+    keys = ", ".join(f"k{i}" for i in range(count))
+    values = "".join(f"v{i}, " for i in range(count))
+    pairs = ", ".join(f"k{i}: v{i}" for i in range(count))
+    source = (
+        f"def make({keys}):\n"
+        f"    def build(rows):\n"
+        f"        return [{{{pairs}}} for {values}in rows]\n"
+        f"    return build\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # noqa: S102 - generated from column counts only
+    build: Callable[[list[Any]], list[Row]] = namespace["make"](*names)
+    return build
+
+
+def _empty_dicts(rows: list[Any]) -> list[Row]:
+    return [{} for _ in rows]
+
+
 def _rows(cursor: sqlite3.Cursor, rows: list[Any]) -> list[Row]:
-    names = [d[0] for d in cursor.description or ()]
-    return [dict(zip(names, row, strict=False)) for row in rows]
+    description = cursor.description or ()
+    return _dict_builder(tuple([d[0] for d in description]))(rows)
 
 
 def _fetch(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
     cursor = raw.execute(sql, args)
     try:
-        return _rows(cursor, cursor.fetchall()) if cursor.description else []
+        description = cursor.description
+        if not description:
+            return []
+        return _dict_builder(tuple([d[0] for d in description]))(cursor.fetchall())
     finally:
         cursor.close()
 

@@ -58,7 +58,15 @@ def prepare(
             query object came with ``params``.
     """
     if type(query) is str:
-        translation = translate(query, style, isinstance(params, Mapping))
+        kind = type(params)
+        # the common shapes without the (slower) ABC check
+        named = kind is dict or (
+            kind is not tuple
+            and kind is not list
+            and params is not None
+            and isinstance(params, Mapping)
+        )
+        translation = translate(query, style, named)
         return translation.sql, bind(translation, params), translation.touches_session
     build = getattr(query, "build", None)
     if build is None or isinstance(query, (bytes, str)):
