@@ -36,8 +36,14 @@ class Driver:
 # module, distribution on PyPI, the paca packages that use it, how to get it
 DRIVERS: tuple[tuple[str, str, str, str], ...] = (
     ("tenacity", "tenacity", "paca-resilience", "pip install paca-resilience"),
-    ("aiohttp", "aiohttp", "paca-http, paca-webhooks", "pip install paca-http"),
+    ("aiohttp", "aiohttp", "paca-http, -graphql, -webhooks", "pip install paca-http"),
     ("gql", "gql", "paca-graphql", "pip install paca-graphql"),
+    (
+        "cryptography",
+        "cryptography",
+        "paca-webhooks (ed25519)",
+        "pip install 'paca-webhooks[ed25519]'",
+    ),
     ("aiosqlite", "aiosqlite", "paca-sql (SQLite)", "pip install paca-sql"),
     ("asyncpg", "asyncpg", "paca-sql (PostgreSQL)", "pip install 'paca-sql[postgres]'"),
     ("aiomysql", "aiomysql", "paca-sql (MySQL/MariaDB)", "pip install 'paca-sql[mysql]'"),
