@@ -24,9 +24,12 @@ def render() -> str:
     width = max((len(d.name) for d in dists), default=0)
     lines += [f"  {d.name:<{width}}  {d.version}" for d in dists] or ["  (none)"]
     lines += ["", "optional drivers"]
-    for driver in drivers():
+    found = drivers()
+    name_width = max(len(d.module) for d in found)
+    used_width = max(len(d.used_by) for d in found)
+    for driver in found:
         state = driver.version if driver.available else f"not installed ({driver.install_hint})"
-        lines.append(f"  {driver.module:<10} {driver.used_by:<26} {state}")
+        lines.append(f"  {driver.module:<{name_width}}  {driver.used_by:<{used_width}}  {state}")
     return "\n".join(lines)
 
 
