@@ -14,12 +14,12 @@ Goal: ``GraphQLClient`` adds <= 10 % per query over plain gql.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from paca_testing.processes import server_process
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -68,16 +68,8 @@ CASES = [(1, "graphql-c1"), (CONCURRENCY, "graphql-c16")]
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
+    with server_process(SERVER) as port:
         yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _measure(

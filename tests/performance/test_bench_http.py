@@ -17,8 +17,6 @@ Goal: UniversalAPIClient >= 90 % of raw aiohttp's throughput (ratio <= 1.11).
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +25,7 @@ import pytest
 
 from paca.http._client import UniversalAPIClient
 from paca.resilience import BreakerConfig, RateLimiter, RetryPolicy
+from paca_testing.processes import server_process
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -64,16 +63,8 @@ SERVER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
+    with server_process(SERVER) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 @pytest.fixture

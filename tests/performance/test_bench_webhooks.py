@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from paca_testing.processes import server_process
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,14 +72,6 @@ def _benchmark_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("benchmarks run only with --benchmark-only")
 
 
-def start_server(kind: str, target: str) -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, kind, target, SECRET], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    return proc, int(proc.stdout.readline())
-
-
 def deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
     from paca.webhooks._signing import sign_standard_webhook
 
@@ -93,10 +85,13 @@ def deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
 
 
 def measure(benchmark: Any, loop: asyncio.AbstractEventLoop, kind: str, target: str) -> None:
+    with server_process(SERVER, kind, target, SECRET) as port:
+        _measure_against(benchmark, loop, f"http://127.0.0.1:{port}/h")
+
+
+def _measure_against(benchmark: Any, loop: asyncio.AbstractEventLoop, url: str) -> None:
     import aiohttp
 
-    proc, port = start_server(kind, target)
-    url = f"http://127.0.0.1:{port}/h"
     latencies: list[float] = []
 
     async def open_session() -> aiohttp.ClientSession:
@@ -128,10 +123,6 @@ def measure(benchmark: Any, loop: asyncio.AbstractEventLoop, kind: str, target: 
         )
     finally:
         loop.run_until_complete(session.close())
-        proc.kill()
-        proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
     median = benchmark.stats.stats.median
     cuts = statistics.quantiles(latencies, n=100)
     benchmark.extra_info["calls"] = BATCH
