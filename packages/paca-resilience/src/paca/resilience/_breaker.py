@@ -236,7 +236,9 @@ class CircuitBreaker(RemoteBreakerCalls):
             if machine.noop and not isinstance(value, Result):
                 return value  # a success in a window full of successes changes nothing
             if self._custom_result or isinstance(value, Result):
-                self._settle(epoch, self._value_code(value), 0.0)
+                code = self._value_code(value)
+                if code != SUCCESS or not machine.record_success(epoch):  # no clock if it can
+                    self._settle(epoch, code, 0.0)
             elif not machine.record_success(epoch):
                 machine.record(epoch, SUCCESS, self._now())
             return value

@@ -68,6 +68,11 @@ class Decision(NamedTuple):
         return self.allowed
 
 
+#: ``_new(Decision, (allowed, retry_after, remaining))`` builds a Decision without the
+#: Python-level ``__new__`` of a NamedTuple (three times faster on the hot path).
+_new = tuple.__new__
+
+
 def _admitted_table(capacity: float) -> tuple[Decision, ...]:
     size = min(int(capacity), _TABLE) + 1
     return tuple(Decision(True, 0.0, n) for n in range(size))
@@ -130,7 +135,7 @@ class _Base:
 
 
 def _blocked_decision(until: float, now: float) -> Decision:
-    return Decision(False, until - now, 0)
+    return _new(Decision, (False, until - now, 0))
 
 
 # --- token bucket -----------------------------------------------------------------------------
@@ -180,9 +185,11 @@ class TokenBucket(_Base):
             state.tokens = tokens
             left = int(tokens + _EPS)
             table = self._admitted
-            return table[left] if left < len(table) else Decision(True, 0.0, left)
+            return table[left] if left < len(table) else _new(Decision, (True, 0.0, left))
         state.tokens = tokens
-        return Decision(False, (cost - tokens) / self.rate, int(tokens) if tokens > 0 else 0)
+        return _new(
+            Decision, (False, (cost - tokens) / self.rate, int(tokens) if tokens > 0 else 0)
+        )
 
     def refund(self, state: BucketState, now: float, cost: float) -> None:
         """Put ``cost`` tokens back (never above capacity)."""
@@ -245,9 +252,9 @@ class Gcra(_Base):
             state.tat = new_tat
             left = int((now - allow_at) * self.rate + _EPS)
             table = self._admitted
-            return table[left] if left < len(table) else Decision(True, 0.0, left)
+            return table[left] if left < len(table) else _new(Decision, (True, 0.0, left))
         left = int((now + self.tolerance - tat) * self.rate + _EPS)
-        return Decision(False, allow_at - now, left)
+        return _new(Decision, (False, allow_at - now, left))
 
     def refund(self, state: GcraState, now: float, cost: float) -> None:
         """Pull the TAT back by ``cost`` units (never before ``now``)."""
@@ -311,9 +318,9 @@ class FixedWindow(_Base):
             state.count = count
             left = int(self.capacity - count + _EPS)
             table = self._admitted
-            return table[left] if left < len(table) else Decision(True, 0.0, left)
+            return table[left] if left < len(table) else _new(Decision, (True, 0.0, left))
         room = self.capacity - state.count
-        return Decision(False, state.start + self.window - now, int(room + _EPS))
+        return _new(Decision, (False, state.start + self.window - now, int(room + _EPS)))
 
     def refund(self, state: WindowState, now: float, cost: float) -> None:
         """Give back ``cost`` units if still in the window that took them."""
@@ -357,10 +364,10 @@ class SlidingWindow(FixedWindow):
             state.count += cost
             left = int(limit - weighted - state.count + _EPS)
             table = self._admitted
-            return table[left] if left < len(table) else Decision(True, 0.0, left)
+            return table[left] if left < len(table) else _new(Decision, (True, 0.0, left))
         room = limit - weighted - state.count
         wait = self._wait(state, elapsed, cost)
-        return Decision(False, wait, int(room + _EPS) if room > 0 else 0)
+        return _new(Decision, (False, wait, int(room + _EPS) if room > 0 else 0))
 
     def _wait(self, state: WindowState, elapsed: float, cost: float) -> float:
         window, limit = self.window, self.capacity
