@@ -83,6 +83,7 @@ class RateLimiter:
     """
 
     __slots__ = (
+        "_admit",
         "_algorithm",
         "_capacity",
         "_clock",
@@ -131,6 +132,7 @@ class RateLimiter:
         self._store: Store = store if store is not None else MemoryStore()
         self._states: dict[str, Any] = {}
         self._decide = self._algorithm.decide
+        self._admit = self._algorithm.admit
         self._listeners: Listeners[RateLimiterEvent] = Listeners()
         self._queues = WaiterQueues(self._clock, self._decide_key, self._refund_key, self._peek_key)
         self._waiting = self._queues.by_key
@@ -222,7 +224,7 @@ class RateLimiter:
         if self._redis is not None or self._waiting:
             return False
         state = self._states.get(key)
-        return state is not None and self._decide(state, self._now(), cost).allowed
+        return state is not None and self._admit(state, self._now(), cost)
 
     async def try_acquire(self, key: str = "default", cost: float = 1) -> Decision:
         """Decide at once: take ``cost`` units from ``key`` if available, else say when.
