@@ -8,7 +8,6 @@ adoption (``_limiter_headers``) and events (``_limiter_events``).
 
 from __future__ import annotations
 
-import heapq
 import math
 from typing import TYPE_CHECKING, Any, cast
 
@@ -22,6 +21,7 @@ from ._limiter_events import (
     RateLimitStoreFailed,
 )
 from ._limiter_headers import HeadersLike, RateLimitInfo, parse_rate_limit_headers
+from ._limiter_keys import KeyTable
 from ._limiter_waiters import WaiterQueues
 from ._listeners import Listeners
 from ._store import FailureMode, MemoryStore, Store
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["RateLimiter"]
 
 
-class RateLimiter:
+class RateLimiter(KeyTable):
     """Admit at most ``rate`` units of cost per ``per`` seconds, per key.
 
     Algorithms (``algorithm=``):
@@ -291,10 +291,18 @@ class RateLimiter:
         Raises:
             ValueError: ``cost`` or ``timeout`` is out of range.
         """
-        check_cost(cost, self._capacity)
+        if not 0 < cost <= self._capacity:
+            raise bad_cost(cost, self._capacity)
         if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
             msg = f"timeout must be None or a finite number >= 0, got {timeout!r}"
             raise ValueError(msg)
+        if not self._waiting:  # the hot path: an existing key, nobody waiting
+            state = self._states.get(key)
+            if state is not None and self._redis is None:
+                decision = self._decide(state, self._now(), cost)
+                if decision.allowed:
+                    return decision
+                return await self._denied(key, cost, timeout, decision)
         if self._redis is not None:
             decision, reason = await self._redis.acquire(key, cost, timeout)
             if not decision.allowed:
@@ -304,13 +312,23 @@ class RateLimiter:
             decision = self._decide_key(key, cost)
             if decision.allowed:
                 return decision
-            if (
-                timeout is not None
-                and decision.retry_after is not None
-                and decision.retry_after > timeout
-            ):
-                self._rejected(key, cost, decision)
-                return decision
+            return await self._denied(key, cost, timeout, decision)
+        return await self._wait(key, cost, timeout)
+
+    async def _denied(
+        self, key: str, cost: float, timeout: float | None, decision: Decision
+    ) -> Decision:
+        """Not admitted at once: give up now if the wait would pass ``timeout``, else queue."""
+        if (
+            timeout is not None
+            and decision.retry_after is not None
+            and decision.retry_after > timeout
+        ):
+            self._rejected(key, cost, decision)
+            return decision
+        return await self._wait(key, cost, timeout)
+
+    async def _wait(self, key: str, cost: float, timeout: float | None) -> Decision:
         decision = await self._queues.wait(key, cost, timeout)
         if not decision.allowed:
             self._rejected(key, cost, decision, "timeout")
@@ -385,40 +403,6 @@ class RateLimiter:
         return await self._redis.block(key, seconds)
 
     # --- internals ---------------------------------------------------------------------------
-
-    def _state(self, key: str, now: float) -> Any:
-        state = self._states.get(key)
-        if state is None:
-            if len(self._states) >= self._max_keys:
-                self._evict(now)
-            state = self._states[key] = self._algorithm.new_state(now)
-        return state
-
-    def _evict(self, now: float) -> None:
-        """Forget refilled keys; if too few, the ones closest to a full budget (amortised O(1))."""
-        states, waiting, idle_at = self._states, self._waiting, self._algorithm.idle_at
-        for key in [k for k, s in states.items() if idle_at(s) <= now and k not in waiting]:
-            del states[key]
-        excess = len(states) - (self._max_keys - max(1, self._max_keys // 8))
-        if excess > 0:
-            candidates = ((idle_at(s), k) for k, s in states.items() if k not in waiting)
-            for _, key in heapq.nsmallest(excess, candidates):
-                del states[key]
-
-    def _decide_key(self, key: str, cost: float) -> Decision:
-        now = self._now()
-        return self._decide(self._state(key, now), now, cost)
-
-    def _peek_key(self, key: str, cost: float) -> Decision:
-        now = self._now()
-        state = self._states.get(key)
-        state = self._algorithm.new_state(now) if state is None else self._algorithm.clone(state)
-        return self._decide(state, now, cost)
-
-    def _refund_key(self, key: str, cost: float) -> None:
-        state = self._states.get(key)
-        if state is not None:
-            self._algorithm.refund(state, self._now(), cost)
 
     def _store_failed(self, key: str, operation: str, exc: BaseException) -> None:
         if self._listeners:
