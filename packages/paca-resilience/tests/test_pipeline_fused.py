@@ -291,3 +291,35 @@ async def test_only_this_packages_own_components_are_fused(redis_store: Any) -> 
     assert not fusable({"retry": MyRetry()})
     assert not is_fused(Pipeline([MyRetry()]))
     assert not fusable({"breaker": CircuitBreaker("r", store=redis_store)})
+
+
+async def waiting_scenario(*, fused: bool) -> list[object]:
+    """A call waits in the limiter's queue (no ``limiter_timeout``), then one times out."""
+    clock = FakeClock()
+    limiter = RateLimiter(1, per=1.0, clock=clock)
+    events: list[object] = []
+    limiter.add_listener(events.append)
+    pipeline = Pipeline([limiter, Timeout(5, clock=clock)], limiter_key="k", limiter_cost=1)
+    if not fused:
+        pipeline._chain = pipeline._build()
+    assert is_fused(pipeline) is fused
+
+    async def ok() -> str:
+        return "ok"
+
+    log: list[object] = [await pipeline.call(ok)]
+    waiting = asyncio.ensure_future(pipeline.call(ok))  # queued until the budget refills
+    await asyncio.sleep(0)
+    log.append(waiting.done())
+    await clock.advance(1)
+    log.append(await waiting)
+    late = asyncio.ensure_future(pipeline.execute(ok))
+    blocked = await limiter.block("k", 60)  # the next admission is after the overall timeout
+    await asyncio.sleep(0)
+    await clock.advance(6)
+    log.extend([blocked, describe(await late), [repr(e) for e in events]])
+    return log
+
+
+async def test_waiting_in_the_limiter_matches_the_chain() -> None:
+    assert await waiting_scenario(fused=True) == await waiting_scenario(fused=False)
