@@ -1,9 +1,10 @@
 """``RateLimiter``: per-key budgets in memory or shared through Redis.
 
 The algorithms are sans-I/O (``_limiter_algorithms``); this module adds the
-clock, the per-key table with bounded memory, FIFO waiting
-(``_limiter_waiters``), the Redis twin (``_limiter_redis``), server header
-adoption (``_limiter_headers``) and events (``_limiter_events``).
+clock, the per-key table with bounded memory (``_limiter_keys``), FIFO waiting
+(``_limiter_waiters``), the Redis twin (``_limiter_redis``), blocks and server
+header adoption (``_limiter_blocks``, ``_limiter_headers``) and events
+(``_limiter_events``).
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ from typing import TYPE_CHECKING, Any, cast
 from ._clock import Clock, MonotonicClock
 from ._errors import RateLimitedError
 from ._limiter_algorithms import Algorithm, Decision, bad_cost, build_algorithm, check_cost
+from ._limiter_blocks import KeyBlocking
 from ._limiter_events import (
     RateLimiterEvent,
-    RateLimitHeadersAdopted,
     RateLimitRejected,
     RateLimitStoreFailed,
 )
-from ._limiter_headers import HeadersLike, RateLimitInfo, parse_rate_limit_headers
-from ._limiter_keys import KeyTable
 from ._limiter_waiters import WaiterQueues
 from ._listeners import Listeners
 from ._store import FailureMode, MemoryStore, Store
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["RateLimiter"]
 
 
-class RateLimiter(KeyTable):
+class RateLimiter(KeyBlocking):
     """Admit at most ``rate`` units of cost per ``per`` seconds, per key.
 
     Algorithms (``algorithm=``):
@@ -352,55 +351,6 @@ class RateLimiter(KeyTable):
             msg = f"rate limiter {self.name!r} did not admit key {key!r} (cost {cost})"
             raise RateLimitedError(msg, retry_after=decision.retry_after)
         return decision
-
-    # --- server headers ----------------------------------------------------------------------
-
-    async def update_from_headers(
-        self, headers: HeadersLike, key: str = "default", *, now_epoch: float | None = None
-    ) -> RateLimitInfo:
-        """Adopt what a server's response says about its limit.
-
-        A ``Retry-After`` blocks ``key`` for that long; ``remaining=0`` with a
-        reset (``RateLimit``, ``RateLimit-*`` or ``X-RateLimit-*``) blocks it
-        until the reset. Other values are returned but change nothing. See
-        :func:`parse_rate_limit_headers` for the formats and date handling.
-
-        Args:
-            headers: The response headers.
-            key: The budget the server's limit applies to.
-            now_epoch: Wall-clock time of the response, for absolute dates
-                when there is no ``Date`` header.
-
-        Returns:
-            The parsed :class:`RateLimitInfo`.
-        """
-        info = parse_rate_limit_headers(headers, now_epoch=now_epoch)
-        block_for = info.block_for
-        blocked = block_for is not None and block_for > 0 and await self.block(key, block_for)
-        if blocked and block_for is not None and self._listeners:
-            source = info.block_source or "unknown"
-            self._listeners.emit(RateLimitHeadersAdopted(self.name, key, block_for, source))
-        return info
-
-    async def block(self, key: str, seconds: float) -> bool:
-        """Admit nothing for ``key`` during the next ``seconds`` (a longer block stays).
-
-        Args:
-            key: The budget to block.
-            seconds: How long (>= 0).
-
-        Returns:
-            Whether the block was recorded (``False`` only when Redis failed;
-            a :class:`RateLimitStoreFailed` event says so).
-        """
-        if not (seconds >= 0 and math.isfinite(seconds)):
-            msg = f"seconds must be a finite number >= 0, got {seconds!r}"
-            raise ValueError(msg)
-        if self._redis is None:
-            now = self._now()
-            self._algorithm.block(self._state(key, now), now + seconds)
-            return True
-        return await self._redis.block(key, seconds)
 
     # --- internals ---------------------------------------------------------------------------
 
