@@ -3,13 +3,13 @@
 The decisions live in :mod:`paca.resilience._breaker_machine` (in memory) or
 in one Lua script (:mod:`paca.resilience._breaker_redis`); this module is the
 asyncio layer: permits around the caller's coroutine and events. Outcome
-classification is in :mod:`paca.resilience._breaker_outcome`, the Redis call
-paths and the store's failure mode in :mod:`paca.resilience._breaker_remote`.
+classification is in :mod:`paca.resilience._breaker_outcome`, ``async with``
+and outcome recording in :mod:`paca.resilience._breaker_permits`, the Redis
+call paths and the store's failure mode in :mod:`paca.resilience._breaker_remote`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import dataclasses
 import itertools
@@ -22,11 +22,11 @@ from paca.resilience._breaker_events import (
     BreakerEvent,
     BreakerMetrics,
     BreakerStateChanged,
-    CallRejected,
 )
-from paca.resilience._breaker_machine import SLOW, SUCCESS, BreakerMachine
+from paca.resilience._breaker_machine import SUCCESS, BreakerMachine
+from paca.resilience._breaker_permits import BreakerPermits
 from paca.resilience._breaker_redis import RedisBreakerBackend, RedisReply
-from paca.resilience._breaker_remote import Entry, RemoteBreakerCalls, store_errors
+from paca.resilience._breaker_remote import Entry, store_errors
 from paca.resilience._clock import Clock, MonotonicClock
 from paca.resilience._errors import CircuitOpenError, failure_from
 from paca.resilience._listeners import Listeners
@@ -34,8 +34,8 @@ from paca.resilience._store import FailureMode, MemoryStore, RedisStore
 from paca.result import Result
 
 if TYPE_CHECKING:
+    import asyncio
     from collections.abc import Awaitable, Callable
-    from types import TracebackType
 
     from paca.resilience._store import Store
 
@@ -45,7 +45,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class CircuitBreaker(RemoteBreakerCalls):
+class CircuitBreaker(BreakerPermits):
     """A circuit breaker for async calls, in memory or shared through Redis.
 
     Closed, it lets calls through and records their outcomes in a sliding
@@ -84,8 +84,6 @@ class CircuitBreaker(RemoteBreakerCalls):
         "_calls",
         "_clock",
         "_custom_result",
-        "_entered",
-        "_exited",
         "_failure_mode",
         "_listeners",
         "_machine",
@@ -142,8 +140,8 @@ class CircuitBreaker(RemoteBreakerCalls):
         self._tokens = itertools.count()
         self._token_prefix = uuid.uuid4().hex[:16]
         self._remote: RedisReply | None = None
-        self._entered: asyncio.Future[CircuitBreaker] | None = None
-        self._exited: asyncio.Future[None] | None = None
+        self._entered = None
+        self._exited = None
         self._redis: RedisBreakerBackend | None = None
         self._store_errors: tuple[type[BaseException], ...] = ()
         if isinstance(self.store, RedisStore):
@@ -236,7 +234,9 @@ class CircuitBreaker(RemoteBreakerCalls):
             if machine.noop and not isinstance(value, Result):
                 return value  # a success in a window full of successes changes nothing
             if self._custom_result or isinstance(value, Result):
-                self._settle(epoch, self._value_code(value), 0.0)
+                code = self._value_code(value)
+                if code != SUCCESS or not machine.record_success(epoch):  # no clock if it can
+                    self._settle(epoch, code, 0.0)
             elif not machine.record_success(epoch):
                 machine.record(epoch, SUCCESS, self._now())
             return value
@@ -291,70 +291,6 @@ class CircuitBreaker(RemoteBreakerCalls):
             return value
         return Result.ok(value)
 
-    def __aenter__(self) -> Awaitable[CircuitBreaker]:
-        # Plain ``def`` returning an already-resolved future: the memory paths
-        # never wait, and skipping a coroutine per call halves the overhead.
-        machine = self._machine
-        calls = self._calls
-        if machine.fast:
-            outer = calls.get()
-            if outer is not None:  # nested in another ``async with`` of this breaker
-                calls.set((machine.epoch, 0.0, "", outer))
-            # else: nothing to remember; __aexit__ finds no entry (see there)
-            return self._entered if self._entered is not None else self._make_ready()[0]
-        if self._redis is not None:
-            return self._enter_redis()
-        now = self._now()
-        epoch = machine.acquire(now)
-        if epoch < 0:
-            raise self._rejected(now)
-        calls.set((epoch, now, "", calls.get()))
-        return self._entered if self._entered is not None else self._make_ready()[0]
-
-    def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> Awaitable[None]:
-        # A call admitted on the closed fast path with no enclosing ``async with``
-        # of this breaker pushed no entry, and every call nested inside it pushed
-        # and popped its own, so "no entry" identifies it. Its epoch is unknown:
-        # it is counted if the breaker is still closed and dropped otherwise.
-        calls = self._calls
-        entry = calls.get()
-        if entry is None:
-            machine = self._machine
-            if exc is None:
-                if not machine.noop and not machine.record_success(machine.epoch):
-                    machine.record_current(SUCCESS, self._now())
-            else:
-                code = self._exc_code(exc)
-                if code >= 0:
-                    machine.record_current(code, self._now())
-            return self._exited if self._exited is not None else self._make_ready()[1]
-        epoch, start, token, outer = entry
-        calls.set(outer)
-        if self._redis is not None:
-            return self._exit_redis(epoch, start, token, exc)
-        if exc is None:
-            if not self._machine.record_success(epoch):
-                self._settle(epoch, SUCCESS, start)
-        else:
-            self._settle(epoch, self._exc_code(exc), start)
-        return self._exited if self._exited is not None else self._make_ready()[1]
-
-    def _make_ready(self) -> tuple[asyncio.Future[CircuitBreaker], asyncio.Future[None]]:
-        loop = asyncio.get_running_loop()
-        entered: asyncio.Future[CircuitBreaker] = loop.create_future()
-        entered.set_result(self)
-        exited: asyncio.Future[None] = loop.create_future()
-        exited.set_result(None)
-        # A resolved future never touches its loop again when awaited, so any
-        # loop may await these two.
-        self._entered, self._exited = entered, exited
-        return entered, exited
-
     # -- manual control --------------------------------------------------------
 
     async def force_open(self) -> None:
@@ -385,23 +321,6 @@ class CircuitBreaker(RemoteBreakerCalls):
             self._observe(await self._redis.transition(state))
 
     # -- internals -------------------------------------------------------------
-
-    def _settle(self, epoch: int, code: int, start: float) -> None:
-        machine = self._machine
-        if code < 0:
-            machine.release(epoch)
-            return
-        now = self._now()
-        if self._slow is not None and now - start >= self._slow:
-            code |= SLOW
-        machine.record(epoch, code, now)
-
-    def _rejected(self, now: float) -> CircuitOpenError:
-        machine = self._machine
-        retry_after = machine.retry_after(now)
-        if self._listeners:
-            self._listeners.emit(CallRejected(self.name, machine.state.value, retry_after))
-        return CircuitOpenError(self.name, machine.state.value, retry_after=retry_after)
 
     def _transitioned(
         self,

@@ -1,27 +1,26 @@
 """``RateLimiter``: per-key budgets in memory or shared through Redis.
 
 The algorithms are sans-I/O (``_limiter_algorithms``); this module adds the
-clock, the per-key table with bounded memory, FIFO waiting
-(``_limiter_waiters``), the Redis twin (``_limiter_redis``), server header
-adoption (``_limiter_headers``) and events (``_limiter_events``).
+clock, the per-key table with bounded memory (``_limiter_keys``), FIFO waiting
+(``_limiter_waiters``), the Redis twin (``_limiter_redis``), blocks and server
+header adoption (``_limiter_blocks``, ``_limiter_headers``) and events
+(``_limiter_events``).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from typing import TYPE_CHECKING, Any, cast
 
 from ._clock import Clock, MonotonicClock
 from ._errors import RateLimitedError
 from ._limiter_algorithms import Algorithm, Decision, bad_cost, build_algorithm, check_cost
+from ._limiter_blocks import KeyBlocking
 from ._limiter_events import (
     RateLimiterEvent,
-    RateLimitHeadersAdopted,
     RateLimitRejected,
     RateLimitStoreFailed,
 )
-from ._limiter_headers import HeadersLike, RateLimitInfo, parse_rate_limit_headers
 from ._limiter_waiters import WaiterQueues
 from ._listeners import Listeners
 from ._store import FailureMode, MemoryStore, Store
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["RateLimiter"]
 
 
-class RateLimiter:
+class RateLimiter(KeyBlocking):
     """Admit at most ``rate`` units of cost per ``per`` seconds, per key.
 
     Algorithms (``algorithm=``):
@@ -83,6 +82,7 @@ class RateLimiter:
     """
 
     __slots__ = (
+        "_admit",
         "_algorithm",
         "_capacity",
         "_clock",
@@ -131,6 +131,7 @@ class RateLimiter:
         self._store: Store = store if store is not None else MemoryStore()
         self._states: dict[str, Any] = {}
         self._decide = self._algorithm.decide
+        self._admit = self._algorithm.admit
         self._listeners: Listeners[RateLimiterEvent] = Listeners()
         self._queues = WaiterQueues(self._clock, self._decide_key, self._refund_key, self._peek_key)
         self._waiting = self._queues.by_key
@@ -222,7 +223,7 @@ class RateLimiter:
         if self._redis is not None or self._waiting:
             return False
         state = self._states.get(key)
-        return state is not None and self._decide(state, self._now(), cost).allowed
+        return state is not None and self._admit(state, self._now(), cost)
 
     async def try_acquire(self, key: str = "default", cost: float = 1) -> Decision:
         """Decide at once: take ``cost`` units from ``key`` if available, else say when.
@@ -289,10 +290,18 @@ class RateLimiter:
         Raises:
             ValueError: ``cost`` or ``timeout`` is out of range.
         """
-        check_cost(cost, self._capacity)
+        if not 0 < cost <= self._capacity:
+            raise bad_cost(cost, self._capacity)
         if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
             msg = f"timeout must be None or a finite number >= 0, got {timeout!r}"
             raise ValueError(msg)
+        if not self._waiting:  # the hot path: an existing key, nobody waiting
+            state = self._states.get(key)
+            if state is not None and self._redis is None:
+                decision = self._decide(state, self._now(), cost)
+                if decision.allowed:
+                    return decision
+                return await self._denied(key, cost, timeout, decision)
         if self._redis is not None:
             decision, reason = await self._redis.acquire(key, cost, timeout)
             if not decision.allowed:
@@ -302,13 +311,23 @@ class RateLimiter:
             decision = self._decide_key(key, cost)
             if decision.allowed:
                 return decision
-            if (
-                timeout is not None
-                and decision.retry_after is not None
-                and decision.retry_after > timeout
-            ):
-                self._rejected(key, cost, decision)
-                return decision
+            return await self._denied(key, cost, timeout, decision)
+        return await self._wait(key, cost, timeout)
+
+    async def _denied(
+        self, key: str, cost: float, timeout: float | None, decision: Decision
+    ) -> Decision:
+        """Not admitted at once: give up now if the wait would pass ``timeout``, else queue."""
+        if (
+            timeout is not None
+            and decision.retry_after is not None
+            and decision.retry_after > timeout
+        ):
+            self._rejected(key, cost, decision)
+            return decision
+        return await self._wait(key, cost, timeout)
+
+    async def _wait(self, key: str, cost: float, timeout: float | None) -> Decision:
         decision = await self._queues.wait(key, cost, timeout)
         if not decision.allowed:
             self._rejected(key, cost, decision, "timeout")
@@ -333,90 +352,7 @@ class RateLimiter:
             raise RateLimitedError(msg, retry_after=decision.retry_after)
         return decision
 
-    # --- server headers ----------------------------------------------------------------------
-
-    async def update_from_headers(
-        self, headers: HeadersLike, key: str = "default", *, now_epoch: float | None = None
-    ) -> RateLimitInfo:
-        """Adopt what a server's response says about its limit.
-
-        A ``Retry-After`` blocks ``key`` for that long; ``remaining=0`` with a
-        reset (``RateLimit``, ``RateLimit-*`` or ``X-RateLimit-*``) blocks it
-        until the reset. Other values are returned but change nothing. See
-        :func:`parse_rate_limit_headers` for the formats and date handling.
-
-        Args:
-            headers: The response headers.
-            key: The budget the server's limit applies to.
-            now_epoch: Wall-clock time of the response, for absolute dates
-                when there is no ``Date`` header.
-
-        Returns:
-            The parsed :class:`RateLimitInfo`.
-        """
-        info = parse_rate_limit_headers(headers, now_epoch=now_epoch)
-        block_for = info.block_for
-        blocked = block_for is not None and block_for > 0 and await self.block(key, block_for)
-        if blocked and block_for is not None and self._listeners:
-            source = info.block_source or "unknown"
-            self._listeners.emit(RateLimitHeadersAdopted(self.name, key, block_for, source))
-        return info
-
-    async def block(self, key: str, seconds: float) -> bool:
-        """Admit nothing for ``key`` during the next ``seconds`` (a longer block stays).
-
-        Args:
-            key: The budget to block.
-            seconds: How long (>= 0).
-
-        Returns:
-            Whether the block was recorded (``False`` only when Redis failed;
-            a :class:`RateLimitStoreFailed` event says so).
-        """
-        if not (seconds >= 0 and math.isfinite(seconds)):
-            msg = f"seconds must be a finite number >= 0, got {seconds!r}"
-            raise ValueError(msg)
-        if self._redis is None:
-            now = self._now()
-            self._algorithm.block(self._state(key, now), now + seconds)
-            return True
-        return await self._redis.block(key, seconds)
-
     # --- internals ---------------------------------------------------------------------------
-
-    def _state(self, key: str, now: float) -> Any:
-        state = self._states.get(key)
-        if state is None:
-            if len(self._states) >= self._max_keys:
-                self._evict(now)
-            state = self._states[key] = self._algorithm.new_state(now)
-        return state
-
-    def _evict(self, now: float) -> None:
-        """Forget refilled keys; if too few, the ones closest to a full budget (amortised O(1))."""
-        states, waiting, idle_at = self._states, self._waiting, self._algorithm.idle_at
-        for key in [k for k, s in states.items() if idle_at(s) <= now and k not in waiting]:
-            del states[key]
-        excess = len(states) - (self._max_keys - max(1, self._max_keys // 8))
-        if excess > 0:
-            candidates = ((idle_at(s), k) for k, s in states.items() if k not in waiting)
-            for _, key in heapq.nsmallest(excess, candidates):
-                del states[key]
-
-    def _decide_key(self, key: str, cost: float) -> Decision:
-        now = self._now()
-        return self._decide(self._state(key, now), now, cost)
-
-    def _peek_key(self, key: str, cost: float) -> Decision:
-        now = self._now()
-        state = self._states.get(key)
-        state = self._algorithm.new_state(now) if state is None else self._algorithm.clone(state)
-        return self._decide(state, now, cost)
-
-    def _refund_key(self, key: str, cost: float) -> None:
-        state = self._states.get(key)
-        if state is not None:
-            self._algorithm.refund(state, self._now(), cost)
 
     def _store_failed(self, key: str, operation: str, exc: BaseException) -> None:
         if self._listeners:

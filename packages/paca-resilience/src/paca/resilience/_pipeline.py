@@ -15,7 +15,9 @@ outermost first as::
   per call, retries included; its ``attempt_timeout`` bounds each attempt.
 
 The chain of closures is built once, at construction; a call costs one
-coroutine frame per component. Components are recognised by type:
+coroutine frame per component. When every component is this package's own,
+the chain is replaced by one fused coroutine doing the same work in one frame
+(:mod:`paca.resilience._pipeline_fused`). Components are recognised by type:
 ``Timeout``, ``RetryPolicy`` and ``Bulkhead`` of this package; the package's
 ``CircuitBreaker`` and ``RateLimiter`` (imported lazily); and, failing those,
 any object with an ``acquire(key=, cost=)`` coroutine returning a decision
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from paca.resilience._bulkhead import Bulkhead
 from paca.resilience._errors import RateLimitedError
 from paca.resilience._execute import failure_result, value_result
+from paca.resilience._pipeline_fused import fusable, fused_step
 from paca.resilience._retry import RetryPolicy
 from paca.resilience._timeout import Timeout, run_within
 
@@ -173,7 +176,9 @@ class Pipeline:
         self.limiter_cost = limiter_cost
         self.limiter_timeout = limiter_timeout
         self.name = name
-        self._chain = self._build()
+        self._chain = self._build()  # also validates limiter_cost against the limiter
+        if fusable(self._components):
+            self._chain = self._fuse()
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -200,6 +205,15 @@ class Pipeline:
             else:
                 step = _timeout_step(component, step)
         return step
+
+    def _fuse(self) -> _Step:
+        components = dict(self._components)
+        timeout: Timeout | None = components.get("timeout")  # type: ignore[assignment]
+        if timeout is not None and timeout._deadlines is None:
+            del components["timeout"]
+            rest = fused_step(components, self.limiter_key, self.limiter_cost, self.limiter_timeout)
+            return _timeout_step(timeout, rest)
+        return fused_step(components, self.limiter_key, self.limiter_cost, self.limiter_timeout)
 
     def _limiter_step(self, limiter: LimiterLike, inner: _Step) -> _Step:
         key, cost, timeout = self.limiter_key, self.limiter_cost, self.limiter_timeout
