@@ -121,7 +121,7 @@ class GraphQLClient(OperationsMixin):
         self.persisted_queries = persisted_queries
         self.name = name
         self._fetch_schema = fetch_schema
-        self._validator = SchemaValidator(load_schema(schema)) if schema is not None else None
+        self.set_schema(schema)
         self._ws_init_payload = ws_init_payload
         self._headers = dict(headers or {})
         self._subscription_options = subscription_options
