@@ -43,7 +43,7 @@ from paca.graphql._ws_events import (
 __all__ = ["GraphQLTransportWSProtocol", "Handler", "Message", "WSClientProtocol"]
 
 Message = dict[str, Any]
-#: Handles one server message of a type at a time; returns what it means.
+#: What handles one server message: called with (message, now), returns the events it means.
 Handler = Callable[[Message, float], list[Event]]
 
 
