@@ -16,7 +16,7 @@ from paca.graphql._ws_events import (
     Event,
     KeepAliveTimedOut,
 )
-from paca.graphql._ws_protocol import Message, WSClientProtocol
+from paca.graphql._ws_protocol import Handler, Message, WSClientProtocol
 
 __all__ = ["GraphQLWSProtocol"]
 
@@ -36,19 +36,10 @@ class GraphQLWSProtocol(WSClientProtocol):
     subprotocol = "graphql-ws"
     _start_type = "start"
     _stop_type = "stop"
+    _last_seen = 0.0  # when the server last sent anything (class-level: the starting point)
 
-    def __init__(
-        self,
-        *,
-        ping_interval: float | None = None,
-        pong_timeout: float = 10.0,
-        ack_timeout: float | None = 10.0,
-    ) -> None:
-        super().__init__(
-            ping_interval=ping_interval, pong_timeout=pong_timeout, ack_timeout=ack_timeout
-        )
-        self._last_seen = 0.0
-        self._handlers = {
+    def _message_handlers(self) -> dict[str, Handler]:
+        return {
             "connection_ack": self._on_ack,
             "connection_error": self._on_connection_error,
             "ka": self._on_keepalive,

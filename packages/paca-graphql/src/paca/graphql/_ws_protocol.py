@@ -25,7 +25,8 @@ from __future__ import annotations
 import abc
 import json
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from paca.graphql._ws_events import (
     AckTimedOut,
@@ -39,12 +40,11 @@ from paca.graphql._ws_events import (
     ProtocolViolation,
 )
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-__all__ = ["GraphQLTransportWSProtocol", "Message", "WSClientProtocol"]
+__all__ = ["GraphQLTransportWSProtocol", "Handler", "Message", "WSClientProtocol"]
 
 Message = dict[str, Any]
+#: What handles one server message: called with (message, now), returns the events it means.
+Handler = Callable[[Message, float], list[Event]]
 
 
 def _check_duration(name: str, value: float | None, *, optional: bool) -> None:
@@ -91,7 +91,7 @@ class WSClientProtocol(abc.ABC):
         self._pending: dict[str, Any] = {}
         self._active: set[str] = set()
         self._init_at = 0.0
-        self._handlers: dict[str, Callable[[Message, float], list[Event]]] = {}
+        self._handlers = self._message_handlers()
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -278,6 +278,10 @@ class WSClientProtocol(abc.ABC):
         return None
 
     @abc.abstractmethod
+    def _message_handlers(self) -> dict[str, Handler]:
+        """The handler of each message type the server may send."""
+
+    @abc.abstractmethod
     def _errors_of(self, payload: Any) -> list[Any] | None: ...
 
     @abc.abstractmethod
@@ -308,20 +312,12 @@ class GraphQLTransportWSProtocol(WSClientProtocol):
     subprotocol = "graphql-transport-ws"
     _start_type = "subscribe"
     _stop_type = "complete"
+    # Keep-alive state; these class-level values are every instance's starting point.
+    _next_ping_at: float | None = None  # when the next ping is due
+    _ping_sent_at: float | None = None  # when the unanswered ping went out
 
-    def __init__(
-        self,
-        *,
-        ping_interval: float | None = None,
-        pong_timeout: float = 10.0,
-        ack_timeout: float | None = 10.0,
-    ) -> None:
-        super().__init__(
-            ping_interval=ping_interval, pong_timeout=pong_timeout, ack_timeout=ack_timeout
-        )
-        self._next_ping_at: float | None = None
-        self._ping_sent_at: float | None = None
-        self._handlers = {
+    def _message_handlers(self) -> dict[str, Handler]:
+        return {
             "connection_ack": self._on_ack,
             "ping": self._on_ping,
             "pong": self._on_pong,
