@@ -202,9 +202,10 @@ async def test_a_server_that_stops_answering_pings_is_detected() -> None:
     silent, second = server.connections
     assert "ping" in silent.types()  # the client pinged, got no pong...
     assert silent.acked_at is not None
-    detected_after = second.started - silent.acked_at
-    # ...and gave up after ping_interval + pong_timeout (0.4 s), reconnecting at once.
-    assert 0.3 < detected_after < 3.0
+    # ...and gave up, not before ping_interval + pong_timeout (0.4 s), then reconnected. The exact
+    # deadline is asserted on fake time in test_ws_protocol.py; here collect()'s guard fails the
+    # test if the dead socket is never detected. No upper bound on wall time: machines are noisy.
+    assert second.started - silent.acked_at > 0.3
 
 
 async def test_pings_are_answered_and_a_live_server_is_kept() -> None:
@@ -551,4 +552,4 @@ async def test_legacy_silent_server_is_detected() -> None:
     assert results == [Result.ok({"n": 7})]
     silent, second = server.connections
     assert silent.acked_at is not None
-    assert 0.3 < second.started - silent.acked_at < 3.0
+    assert second.started - silent.acked_at > 0.3  # deadline on fake time: test_ws_protocol_legacy
