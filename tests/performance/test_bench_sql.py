@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -134,6 +135,39 @@ async def raw(url: str) -> Contender:
         await conn.commit()
 
     return Contender(conn.execute_fetchall, many_lite, conn.close, "?")
+
+
+async def raw_dicts(url: str) -> Contender:
+    """The raw driver with dict rows, the way its documentation gets them (paired mode only).
+
+    aiosqlite: ``row_factory = aiosqlite.Row``, then ``dict(row)``; asyncpg: ``dict(record)``;
+    aiomysql: ``DictCursor``, as the raw baseline already does.
+    """
+    contender = await raw(url)
+    cfg = SQLConfig.from_url(url)
+    if cfg.dialect == "mysql":
+        return contender
+    if cfg.dialect == "postgresql":
+        fetch_records = contender.fetch
+
+        async def fetch_pg(sql: str) -> Any:
+            return [dict(record) for record in await fetch_records(sql)]
+
+        return Contender(fetch_pg, contender.many, contender.close, contender.mark)
+    import aiosqlite
+
+    await contender.close()
+    conn = await aiosqlite.connect(cfg.database)
+    conn.row_factory = aiosqlite.Row
+
+    async def fetch_lite(sql: str) -> Any:
+        return [dict(row) for row in await conn.execute_fetchall(sql)]
+
+    async def many_lite(sql: str, rows: list[tuple[Any, ...]]) -> Any:
+        await conn.executemany(sql, rows)
+        await conn.commit()
+
+    return Contender(fetch_lite, many_lite, conn.close, "?")
 
 
 async def sqlalchemy(url: str) -> Contender:
@@ -250,43 +284,59 @@ test_sql_sqlalchemy_core = _bench_test(sqlalchemy, SCENARIOS)
 
 CONTENDERS: dict[str, Callable[[str], Awaitable[Contender]]] = {
     "raw": raw,
+    "raw_dicts": raw_dicts,
     "ours": ours,
     "ours_tuples": ours_tuples,
     "sqlalchemy": sqlalchemy,
 }
 
 
+def _contender_names(url: str, scenario: str) -> list[str]:
+    names = list(CONTENDERS)
+    if scenario.startswith("execute_many"):  # no rows to shape: one row per contender
+        names = [n for n in names if n not in ("ours_tuples", "raw_dicts")]
+    if SQLConfig.from_url(url).dialect == "mysql" and "raw_dicts" in names:
+        names.remove("raw_dicts")  # aiomysql's raw baseline has dict rows already
+    return names
+
+
+async def _batches(
+    contenders: dict[str, Contender], scenario: str, admin: SQLConnector, table: str
+) -> tuple[dict[str, Callable[[], Awaitable[Any]]], int]:
+    """One batch per contender (``CALLS`` fetches, or one 10,000-row ``execute_many``)."""
+    batches: dict[str, Callable[[], Awaitable[Any]]] = {}
+    if scenario == "execute_many-10k":
+        (await admin.execute(f"CREATE TABLE {table} (a INTEGER, b VARCHAR(20))")).unwrap()
+        rows = [(i, f"row {i}") for i in range(10_000)]
+        for n, c in contenders.items():
+            marks = {"$": "($1, $2)", "%s": "(%s, %s)", "?": "(?, ?)", ":": "(?, ?)"}[c.mark]
+            sql = f"INSERT INTO {table} (a, b) VALUES {marks}"  # noqa: S608 - generated
+            batches[n] = partial(c.many, sql, rows)
+        return batches, len(rows)
+    sql = "SELECT 1" if scenario.startswith("select1") else ROWS_100
+    tasks = 16 if scenario.endswith("c16") else 1
+
+    async def batch(fetch: Fetch) -> None:
+        async def worker() -> None:
+            for _ in range(CALLS // tasks):
+                await fetch(sql)
+
+        await asyncio.gather(*(worker() for _ in range(tasks)))
+
+    for n, c in contenders.items():
+        batches[n] = partial(batch, c.fetch)
+    return batches, CALLS
+
+
 async def _paired_scenario(url: str, scenario: str, reps: int) -> dict[str, tuple[float, ...]]:
     """``{contender: (us per call, wall ratio, cpu ratio)}`` for one scenario, paired."""
-    names = [n for n in CONTENDERS if not (n == "ours_tuples" and scenario.startswith("exec"))]
+    names = _contender_names(url, scenario)
     contenders = {n: await CONTENDERS[n](url) for n in names}
     admin = SQLConnector(url)
     (await admin.connect()).unwrap()
     table = f"bench_{uuid.uuid4().hex[:10]}"
-    batches: dict[str, Callable[[], Awaitable[None]]] = {}
-    calls = CALLS
     try:
-        if scenario == "execute_many-10k":
-            (await admin.execute(f"CREATE TABLE {table} (a INTEGER, b VARCHAR(20))")).unwrap()
-            rows = [(i, f"row {i}") for i in range(10_000)]
-            calls = len(rows)
-            for n, c in contenders.items():
-                marks = {"$": "($1, $2)", "%s": "(%s, %s)", "?": "(?, ?)", ":": "(?, ?)"}[c.mark]
-                sql = f"INSERT INTO {table} (a, b) VALUES {marks}"  # noqa: S608 - generated
-                batches[n] = lambda c=c, sql=sql: c.many(sql, rows)  # type: ignore[misc]
-        else:
-            sql = "SELECT 1" if scenario.startswith("select1") else ROWS_100
-            tasks = 16 if scenario.endswith("c16") else 1
-            for n, c in contenders.items():
-
-                async def batch(fetch: Fetch = c.fetch, tasks: int = tasks, sql: str = sql) -> None:
-                    async def worker() -> None:
-                        for _ in range(CALLS // tasks):
-                            await fetch(sql)
-
-                    await asyncio.gather(*(worker() for _ in range(tasks)))
-
-                batches[n] = batch
+        batches, calls = await _batches(contenders, scenario, admin, table)
         for batch in batches.values():  # warm-up
             await batch()
         wall: dict[str, list[float]] = {n: [] for n in names}
@@ -303,15 +353,20 @@ async def _paired_scenario(url: str, scenario: str, reps: int) -> dict[str, tupl
         for n in names:
             wall_ratio = statistics.median(w / r for w, r in zip(wall[n], wall["raw"], strict=True))
             cpu_ratio = statistics.median(cpu[n]) / statistics.median(cpu["raw"])
-            per_call = statistics.median(wall[n]) / calls * 1e6
-            result[n] = (per_call, wall_ratio, cpu_ratio)
+            result[n] = (statistics.median(wall[n]) / calls * 1e6, wall_ratio, cpu_ratio)
         return result
     finally:
         if scenario == "execute_many-10k":
-            await admin.execute(f"DROP TABLE {table}")
+            await admin.execute(f"DROP TABLE IF EXISTS {table}")
         await admin.disconnect()
         for c in contenders.values():
             await c.close()
+
+
+async def _create_sqlite(url: str) -> None:
+    db = SQLConnector(url)
+    (await db.connect()).unwrap()  # creates the file in WAL mode
+    await db.disconnect()
 
 
 def main(argv: list[str]) -> int:
@@ -332,7 +387,7 @@ def main(argv: list[str]) -> int:
     for driver in drivers:
         if driver == "sqlite":
             url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-            asyncio.run(SQLConnector(url).connect())  # creates the file in WAL mode
+            asyncio.run(_create_sqlite(url))
         else:
             url = str(SERVICES["postgres" if driver == "postgresql" else "mysql"].url)
         for scenario in scenarios:

@@ -117,6 +117,19 @@ class Engine:
         pool = self._pool
         if pool is None:
             return NOT_CONNECTED
+        if self._backend.pipelined and not touches:
+            # SQLite: the job is queued on the connection's thread, which runs jobs in order,
+            # so the connection stays in the pool and serves the next caller meanwhile
+            lent = pool.lend()
+            if lent is not None:
+                try:
+                    pending = op(lent.conn, sql, args)
+                    data = await (pending if self._timeout is None else self._wait(pending))
+                except Exception as exc:  # a closed connection is dropped by the next acquire
+                    failure = self._failure(exc)
+                    return await self._failed(name, op, sql, args, touches, start, failure, read)
+                self._queries += 1
+                return Result.ok(data)  # nobody listens: lend() declines when someone does
         slot = pool.try_acquire()
         if slot is None:
             try:
@@ -126,11 +139,7 @@ class Engine:
                 return await self._failed(name, op, sql, args, touches, start, failure, read)
         try:
             pending = op(slot.conn, sql, args)
-            # a queued SQLite job: the connection's thread runs jobs in order, so the
-            # connection can serve the next caller while this one waits for its result
-            queued = self._backend.pipelined and not touches and isinstance(pending, asyncio.Future)
-            if not queued:
-                data = await self._wait(pending)
+            data = await (pending if self._timeout is None else self._wait(pending))
         except asyncio.CancelledError:
             pool.abandon(slot)
             raise
@@ -138,21 +147,11 @@ class Engine:
             failure = self._failure(exc)
             await self._after_error(pool, slot, failure.kind)
             return await self._failed(name, op, sql, args, touches, start, failure, read)
-        if queued:
-            pool.release(slot)
-            # what _pipelined() does, inline: the connection is back in the pool already
-            try:
-                data = await (pending if self._timeout is None else self._wait(pending))
-            except Exception as exc:
-                failure = self._failure(exc)
-                return await self._failed(name, op, sql, args, touches, start, failure, read)
-            self._queries += 1
+        self._queries += 1
+        if touches:
+            await self._give_back(pool, slot, touches)
         else:
-            self._queries += 1
-            if touches:
-                await self._give_back(pool, slot, touches)
-            else:
-                pool.release(slot)
+            pool.release(slot)
         if listening:
             self._emit(
                 name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False

@@ -14,10 +14,10 @@ waiters served by direct hand-off, and these rules:
   rolled back in the background; it never goes back dirty;
 - release is synchronous and free when the session is clean; a statement
   that may have changed session state (see ``Translation.touches_session``)
-  gets a reset (or a fresh connection) before the next user.
+  gets a reset (or a fresh connection) before the next user; a pipelined
+  (SQLite) statement only borrows the top connection (:meth:`SQLPool.lend`).
 
-The lifetime and idle rules themselves are pure functions in
-:mod:`paca.sql._pool_slot`; the stats snapshot is in :mod:`paca.sql._pool_stats`.
+The lifetime and idle rules are pure functions in :mod:`paca.sql._pool_slot`.
 """
 
 from __future__ import annotations
@@ -119,12 +119,12 @@ class SQLPool:
 
     # -- acquire -----------------------------------------------------------------------------
 
-    def try_acquire(self) -> Slot | None:
-        """The no-wait path of :meth:`acquire`: a ready idle connection, or ``None``.
+    def lend(self) -> Slot | None:
+        """The idle connection on top if ready now, left in the pool (pipelined use); or ``None``.
 
-        ``None`` (use :meth:`acquire`) when no connection is idle, the most
-        recent one is expired, closed or due for a liveness ping, the pool is
-        closing, or someone listens for pool events.
+        ``None`` (use :meth:`acquire`) when no connection is idle, the most recent
+        one is expired, closed or due for a liveness ping, the pool is closing, or
+        someone listens for pool events.
         """
         idle = self._idle
         if not idle or self._closing or self._listeners.active:
@@ -137,12 +137,18 @@ class SQLPool:
             or self._is_closed(slot.conn)
         ):
             return None
-        idle.pop()
-        self._in_use += 1
         self.acquisitions += 1
         self.reused += 1
         self._waits.add(0.0)
-        slot.acquired_at = now
+        slot.acquired_at = slot.last_used = now
+        return slot
+
+    def try_acquire(self) -> Slot | None:
+        """The no-wait path of :meth:`acquire`: what :meth:`lend` finds, taken out of the pool."""
+        slot = self.lend()
+        if slot is not None:
+            self._idle.pop()
+            self._in_use += 1
         return slot
 
     async def acquire(self) -> Slot:
@@ -184,17 +190,13 @@ class SQLPool:
     async def _alive(self, slot: Slot) -> bool:
         try:
             await asyncio.wait_for(self._backend.ping(slot.conn), self._config.connect_timeout)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, Exception) as exc:
             self._size -= 1
             self.lost += 1
             self._terminate(slot.conn)
             self._wake_for_capacity()
-            raise
-        except Exception:
-            self._size -= 1
-            self.lost += 1
-            self._terminate(slot.conn)
-            self._wake_for_capacity()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             return False
         return True
 
@@ -368,16 +370,16 @@ class SQLPool:
     async def _reap(self, interval: float) -> None:
         while True:
             await self._clock.sleep(max(interval, 0.5))
-            now = self._clock.now()
-            self._idle, retired = sweep(self._idle, now, self._idle_timeout, self._min, self._size)
+            now, size = self._clock.now(), self._size
+            self._idle, retired = sweep(self._idle, now, self._idle_timeout, self._min, size)
             for slot in retired:
                 self._drop(slot, lost=False)
 
     # -- events and stats --------------------------------------------------------------------
 
     def _emit_acquired(self, wait: float, *, reused: bool) -> None:
-        dialect = self._backend.dialect
-        self._listeners.emit(PoolAcquired(dialect, wait, reused, self._in_use, self._size))
+        event = PoolAcquired(self._backend.dialect, wait, reused, self._in_use, self._size)
+        self._listeners.emit(event)
 
     def _released(self, slot: Slot, now: float, *, discarded: bool) -> None:
         if self._listeners.active:
