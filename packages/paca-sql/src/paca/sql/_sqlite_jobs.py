@@ -64,14 +64,14 @@ def _empty_dicts(rows: list[Any]) -> list[Row]:
     return [{} for _ in rows]
 
 
-def _names(cursor: sqlite3.Cursor) -> tuple[str, ...]:
-    """The column names of a cursor that returned rows."""
-    return next(zip(*cursor.description, strict=True))
+# In the jobs below, ``next(zip(*cursor.description))`` is the tuple of column names, and
+# ``zip`` runs without ``strict=``: lengths match by construction, and the keyword costs
+# more than the rest of a one-row job's Python (valgrind: 19.4k instructions against 15.8k).
 
 
 def rows_as_dicts(cursor: sqlite3.Cursor, rows: list[Any]) -> list[Row]:
     """``rows`` of ``cursor`` as dicts."""
-    return dict_builder(_names(cursor))(rows) if rows else []
+    return dict_builder(next(zip(*cursor.description)))(rows) if rows else []  # noqa: B905
 
 
 def fetch(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
@@ -80,9 +80,10 @@ def fetch(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
         rows = cursor.fetchall()  # [] for a statement that returns no rows
         if not rows:
             return []
+        names = next(zip(*cursor.description))  # noqa: B905
         if len(rows) == 1:  # one row: dict(zip()) beats calling the generated builder
-            return [dict(zip(_names(cursor), rows[0], strict=True))]
-        return dict_builder(_names(cursor))(rows)
+            return [dict(zip(names, rows[0]))]  # noqa: B905
+        return dict_builder(names)(rows)
     finally:
         cursor.close()  # at once, even when the error's traceback keeps this frame alive
 
@@ -108,7 +109,7 @@ def fetch_one(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> Row | N
     cursor = raw.execute(sql, args)
     try:
         row = cursor.fetchone()
-        return None if row is None else dict(zip(_names(cursor), row, strict=True))
+        return None if row is None else dict(zip(next(zip(*cursor.description)), row))  # noqa: B905
     finally:
         cursor.close()
 
