@@ -18,7 +18,7 @@ from paca.result import ErrorKind, ResultError
 from paca.sql import Transaction, TransactionError, TransactionStateError
 from paca.sql._config import create_sqlite_config
 from paca.sql._connector import SQLConnector
-from paca.sql._tx_state import current_transaction
+from paca.sql._tx_state import _CURRENT, current_transaction
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -321,8 +321,13 @@ async def test_an_outer_exit_ends_nested_levels_left_open(db: SQLConnector, tabl
     async with db.transaction() as tx:
         inner = tx.transaction()
         await inner.__aenter__()
-        await insert(inner, table, 1)
+        deeper = inner.transaction()
+        await deeper.__aenter__()
+        await insert(deeper, table, 1)
+        assert current_transaction(db) is deeper
     assert not inner.is_active
+    assert not deeper.is_active
+    assert _CURRENT.get() is None  # the context is back to where it was
     await inner.__aexit__(None, None, None)  # a no-op now
     assert await ids(db, table) == [1]
 

@@ -164,7 +164,7 @@ class Transaction:
             return
         self._state = _DONE
         depth = link.levels.index(self)
-        for inner in link.levels[depth + 1 :]:  # left open: they end with this one
+        for inner in reversed(link.levels[depth + 1 :]):  # left open: they end with this one
             inner._state = _DONE
             leave(inner)
         del link.levels[depth + 1 :]
