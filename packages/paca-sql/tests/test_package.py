@@ -31,8 +31,8 @@ def test_public_names_are_pinned() -> None:
         "SQLEvent", "QueryFinished", "PoolAcquired", "PoolReleased",
         "QueryBuilder", "col", "raw", "func", "exists", "excluded", "and_", "or_", "not_",
         "escape_like", "Expr", "Ordering", "Subquery", "Dialect", "get_dialect",
-        "TransactionError", "StreamError", "PoolTimeoutError", "UnsupportedFeature",
-        "InvalidIdentifier",
+        "TransactionError", "TransactionStateError", "StreamError", "PoolTimeoutError",
+        "UnsupportedFeature", "InvalidIdentifier",
     }  # fmt: skip
     for name in paca.sql.__all__:
         assert getattr(paca.sql, name) is not None

@@ -11,6 +11,8 @@ Exceptions (raised only where a return value cannot carry the failure, or for mi
     ResultError (paca.result)
     ├── TransactionError         a transaction could not begin/commit, or a statement in it failed
     └── StreamError              a ``stream()`` failed before or between rows
+    RuntimeError
+    └── TransactionStateError    a transaction used before its block, after it, or entered twice
     TimeoutError
     └── PoolTimeoutError         no connection within the acquire timeout (reported as a Result)
     ValueError
@@ -32,7 +34,12 @@ from paca.sql._expressions import Expr, Ordering, and_, col, escape_like, not_, 
 from paca.sql._functions import excluded, exists, func, raw
 from paca.sql._identifiers import InvalidIdentifier
 from paca.sql._pool_stats import PoolStats
-from paca.sql._sql_errors import PoolTimeoutError, StreamError, TransactionError
+from paca.sql._sql_errors import (
+    PoolTimeoutError,
+    StreamError,
+    TransactionError,
+    TransactionStateError,
+)
 from paca.sql._sql_events import PoolAcquired, PoolReleased, QueryFinished, SQLEvent
 from paca.sql._statement import Query
 from paca.sql._transaction import Transaction
@@ -70,6 +77,7 @@ __all__ = [
     "get_dialect",
     # errors
     "TransactionError",
+    "TransactionStateError",
     "StreamError",
     "PoolTimeoutError",
     "UnsupportedFeature",

@@ -34,12 +34,21 @@ class Backend(Protocol):
             returns an ``asyncio.Future`` (SQLite: the connection's worker
             thread runs queued calls in order), so the connection can go back
             to the pool before the result arrives.
+        cancel_keeps_transaction: Whether an open transaction survives a
+            statement interrupted by cancellation once the driver has settled
+            the connection (aiosqlite finishes the call on its thread, asyncpg
+            sends a cancel request and waits for it), so a savepoint can undo
+            the statement. ``False``: the connection must be closed.
+        stream_holds_connection: Whether a stream's unread rows block every
+            other statement on its connection (MySQL's unbuffered results).
     """
 
     dialect: str
     paramstyle: ParamStyle
     reuse_after_cancel: bool
     pipelined: bool
+    cancel_keeps_transaction: bool
+    stream_holds_connection: bool
 
     def classify(self, exc: BaseException) -> ErrorKind:
         """Map a driver exception to an error kind."""
@@ -140,5 +149,11 @@ class Backend(Protocol):
     def stream(
         self, conn: Any, sql: str, args: Sequence[Any], batch_size: int, tuples: bool
     ) -> AsyncGenerator[list[Row] | list[RowTuple], None]:
-        """Yield the rows of a statement in batches (dicts, or tuples), with bounded memory."""
+        """Yield the rows of a statement in batches (dicts, or tuples), with bounded memory.
+
+        Inside a transaction the stream runs in it. Closed early (``aclose()``
+        while it waits at a batch) on an open connection, it leaves the
+        connection ready for the next statement (closes the cursor, reads
+        what the server still sends).
+        """
         ...

@@ -20,14 +20,18 @@ are validated and quoted; unsupported forms raise
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from paca.sql._builder_select import Join, Subquery, render_select
-from paca.sql._builder_write import Conflict, render_delete, render_insert, render_update
+from paca.sql._builder_select import Join, Subquery, render_select, selected
+from paca.sql._builder_write import (
+    Conflict,
+    WriteClauses,
+    render_delete,
+    render_insert,
+    render_update,
+)
 from paca.sql._dialect import Dialect, Family, Renderer, get_dialect
 from paca.sql._expressions import (
-    Aliased,
     Column,
     Expr,
     Node,
@@ -37,8 +41,10 @@ from paca.sql._expressions import (
     coerce,
     or_,
 )
-from paca.sql._functions import excluded
 from paca.sql._identifiers import check_alias, split_name
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["QueryBuilder"]
 
@@ -47,14 +53,6 @@ _RENDER = {"select": render_select, "insert": render_insert, "update": render_up
 
 def _expr(item: str | Expr) -> Expr:
     return Column(item) if isinstance(item, str) else coerce(item)
-
-
-def _selected(item: str | Node) -> Node:
-    if isinstance(item, str):
-        return Column(item)
-    if isinstance(item, (Expr, Aliased)):
-        return item
-    return coerce(item)
 
 
 def _ordering(item: str | Expr | Ordering) -> Ordering:
@@ -69,7 +67,7 @@ def _count(value: int | None, what: str) -> int | None:
     return value
 
 
-class QueryBuilder(Selectable):
+class QueryBuilder(WriteClauses, Selectable):
     """An immutable SQL statement under construction, rendered by :meth:`build`.
 
     Args:
@@ -157,7 +155,7 @@ class QueryBuilder(Selectable):
 
         Without columns the statement selects ``*``.
         """
-        return self._with(_kind="select", _columns=tuple(_selected(c) for c in columns))
+        return self._with(_kind="select", _columns=tuple(selected(c) for c in columns))
 
     def distinct(self, enabled: bool = True) -> QueryBuilder:
         """``SELECT DISTINCT``."""
@@ -309,87 +307,6 @@ class QueryBuilder(Selectable):
     def subquery(self, alias: str) -> Subquery:
         """Use this SELECT as a table: ``QueryBuilder(q.subquery("t"), dialect=...)``, joins."""
         return Subquery(self, check_alias(alias))
-
-    # -- INSERT / UPDATE / DELETE -----------------------------------------------------------
-
-    def insert(self, values: Mapping[str, object] | Sequence[Mapping[str, object]]) -> QueryBuilder:
-        """Make this an INSERT of one row (a mapping) or several (a sequence of mappings).
-
-        Every row must have the same columns; values may be expressions (``raw("now()")``).
-        An empty mapping inserts a row of defaults.
-        """
-        rows = [values] if isinstance(values, Mapping) else list(values)
-        if not rows:
-            raise ValueError("insert() needs at least one row")
-        columns = tuple(rows[0])
-        for c in columns:
-            check_alias(c)
-        for row in rows:
-            if not isinstance(row, Mapping) or tuple(row) != columns:
-                raise ValueError("every inserted row must have the same columns, in the same order")
-        if not columns and len(rows) > 1:
-            raise ValueError("only one row of defaults can be inserted at a time")
-        data = tuple(tuple(coerce(row[c]) for c in columns) for row in rows)
-        return self._with(_kind="insert", _insert_cols=columns, _rows=data, _insert_query=None)
-
-    def insert_from(self, query: QueryBuilder, columns: Sequence[str] = ()) -> QueryBuilder:
-        """Make this ``INSERT INTO table [(columns)] SELECT ...``."""
-        if not isinstance(query, QueryBuilder) or query._kind != "select":
-            raise TypeError("insert_from() takes a SELECT QueryBuilder")
-        for c in columns:
-            check_alias(c)
-        return self._with(
-            _kind="insert", _insert_cols=tuple(columns), _rows=(), _insert_query=query
-        )
-
-    def update(self, values: Mapping[str, object]) -> QueryBuilder:
-        """Make this an UPDATE setting ``values`` (bound, or expressions: ``col("n") + 1``)."""
-        for c in values:
-            check_alias(c)
-        return self._with(_kind="update", _set=tuple((c, coerce(v)) for c, v in values.items()))
-
-    def delete(self) -> QueryBuilder:
-        """Make this a DELETE (of the rows matching ``where``)."""
-        return self._with(_kind="delete")
-
-    def on_conflict_do_update(
-        self, conflict: Sequence[str], update: Iterable[str] | Mapping[str, object]
-    ) -> QueryBuilder:
-        """Upsert: on a duplicate key, update the existing row.
-
-        PostgreSQL/SQLite: ``ON CONFLICT (conflict) DO UPDATE SET ...``; MySQL/MariaDB:
-        ``ON DUPLICATE KEY UPDATE ...``, where the server checks every unique key
-        (``conflict`` is not written there).
-
-        Args:
-            conflict: The columns of the unique key that may conflict.
-            update: Column names set to the proposed values, or a mapping
-                ``{column: value or expression}``; :func:`~paca.sql.excluded`
-                refers to a proposed value.
-        """
-        for c in conflict:
-            check_alias(c)
-        if isinstance(update, Mapping):
-            pairs = tuple((check_alias(c), coerce(v)) for c, v in update.items())
-        else:
-            pairs = tuple((check_alias(c), excluded(c)) for c in update)
-        if not pairs:
-            raise ValueError("on_conflict_do_update() needs at least one column to update")
-        return self._with(_conflict=Conflict(tuple(conflict), pairs))
-
-    def on_conflict_do_nothing(self, conflict: Sequence[str] = ()) -> QueryBuilder:
-        """Upsert: on a duplicate key, keep the existing row.
-
-        MySQL/MariaDB render a no-op ``ON DUPLICATE KEY UPDATE c = c`` (not
-        ``INSERT IGNORE``, which would also hide other errors).
-        """
-        for c in conflict:
-            check_alias(c)
-        return self._with(_conflict=Conflict(tuple(conflict), None))
-
-    def returning(self, *columns: str | Node) -> QueryBuilder:
-        """Add ``RETURNING columns`` (``UnsupportedFeature`` where the dialect lacks it)."""
-        return self._with(_returning=self._returning + tuple(_selected(c) for c in columns))
 
     # -- rendering ------------------------------------------------------------------------
 

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from paca.sql._expressions import Node, Selectable, and_
+from paca.sql._expressions import Aliased, Column, Expr, Node, Selectable, and_, coerce
 
 if TYPE_CHECKING:
     from paca.sql._builder import QueryBuilder
     from paca.sql._dialect import Renderer
-    from paca.sql._expressions import Expr, Ordering
+    from paca.sql._expressions import Ordering
 
-__all__ = ["Join", "Subquery", "render_from", "render_select", "render_tail", "render_with"]
+__all__ = [
+    "Join",
+    "Subquery",
+    "render_from",
+    "render_select",
+    "render_tail",
+    "render_with",
+    "selected",
+]
 
 # The largest LIMIT each family accepts, for an OFFSET without a LIMIT.
 _NO_LIMIT = {"mysql": "18446744073709551615", "sqlite": "-1"}
+
+
+def selected(item: str | Node) -> Node:
+    """A select-list (or RETURNING) item: a name becomes a column, values are bound."""
+    if isinstance(item, str):
+        return Column(item)
+    if isinstance(item, (Expr, Aliased)):
+        return item
+    return coerce(item)
 
 
 class Subquery:

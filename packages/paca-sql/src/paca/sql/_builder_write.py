@@ -1,8 +1,13 @@
-"""Rendering of INSERT (single, multi-row, from SELECT, upsert), UPDATE and DELETE."""
+"""INSERT (single, multi-row, from SELECT, upsert), UPDATE and DELETE.
+
+The builder's methods for them (:class:`WriteClauses`, a base of ``QueryBuilder``)
+and their rendering.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from paca.sql._builder_select import (
     render_from,
@@ -10,15 +15,20 @@ from paca.sql._builder_select import (
     render_where,
     render_with,
     returning_list,
+    selected,
 )
-from paca.sql._functions import raw
+from paca.sql._expressions import coerce
+from paca.sql._functions import excluded, raw
+from paca.sql._identifiers import check_alias
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from paca.sql._builder import QueryBuilder
     from paca.sql._dialect import Renderer
-    from paca.sql._expressions import Expr
+    from paca.sql._expressions import Expr, Node
 
-__all__ = ["Conflict", "render_delete", "render_insert", "render_update"]
+__all__ = ["Conflict", "WriteClauses", "render_delete", "render_insert", "render_update"]
 
 
 class Conflict:
@@ -31,6 +41,96 @@ class Conflict:
     ) -> None:
         self.target = target
         self.update = update  # None: do nothing
+
+
+class WriteClauses:
+    """The INSERT, UPDATE, DELETE and upsert methods of :class:`~paca.sql.QueryBuilder`."""
+
+    __slots__ = ()
+    _kind: str
+    _returning: tuple[Node, ...]
+
+    def _with(self, **changes: Any) -> QueryBuilder:  # pragma: no cover - QueryBuilder's
+        raise NotImplementedError
+
+    def insert(self, values: Mapping[str, object] | Sequence[Mapping[str, object]]) -> QueryBuilder:
+        """Make this an INSERT of one row (a mapping) or several (a sequence of mappings).
+
+        Every row must have the same columns; values may be expressions (``raw("now()")``).
+        An empty mapping inserts a row of defaults.
+        """
+        rows = [values] if isinstance(values, Mapping) else list(values)
+        if not rows:
+            raise ValueError("insert() needs at least one row")
+        columns = tuple(rows[0])
+        for c in columns:
+            check_alias(c)
+        for row in rows:
+            if not isinstance(row, Mapping) or tuple(row) != columns:
+                raise ValueError("every inserted row must have the same columns, in the same order")
+        if not columns and len(rows) > 1:
+            raise ValueError("only one row of defaults can be inserted at a time")
+        data = tuple(tuple(coerce(row[c]) for c in columns) for row in rows)
+        return self._with(_kind="insert", _insert_cols=columns, _rows=data, _insert_query=None)
+
+    def insert_from(self, query: QueryBuilder, columns: Sequence[str] = ()) -> QueryBuilder:
+        """Make this ``INSERT INTO table [(columns)] SELECT ...``."""
+        if not isinstance(query, WriteClauses) or query._kind != "select":
+            raise TypeError("insert_from() takes a SELECT QueryBuilder")
+        for c in columns:
+            check_alias(c)
+        return self._with(
+            _kind="insert", _insert_cols=tuple(columns), _rows=(), _insert_query=query
+        )
+
+    def update(self, values: Mapping[str, object]) -> QueryBuilder:
+        """Make this an UPDATE setting ``values`` (bound, or expressions: ``col("n") + 1``)."""
+        for c in values:
+            check_alias(c)
+        return self._with(_kind="update", _set=tuple((c, coerce(v)) for c, v in values.items()))
+
+    def delete(self) -> QueryBuilder:
+        """Make this a DELETE (of the rows matching ``where``)."""
+        return self._with(_kind="delete")
+
+    def on_conflict_do_update(
+        self, conflict: Sequence[str], update: Iterable[str] | Mapping[str, object]
+    ) -> QueryBuilder:
+        """Upsert: on a duplicate key, update the existing row.
+
+        PostgreSQL/SQLite: ``ON CONFLICT (conflict) DO UPDATE SET ...``; MySQL/MariaDB:
+        ``ON DUPLICATE KEY UPDATE ...``, where the server checks every unique key
+        (``conflict`` is not written there).
+
+        Args:
+            conflict: The columns of the unique key that may conflict.
+            update: Column names set to the proposed values, or a mapping
+                ``{column: value or expression}``; :func:`~paca.sql.excluded`
+                refers to a proposed value.
+        """
+        for c in conflict:
+            check_alias(c)
+        if isinstance(update, Mapping):
+            pairs = tuple((check_alias(c), coerce(v)) for c, v in update.items())
+        else:
+            pairs = tuple((check_alias(c), excluded(c)) for c in update)
+        if not pairs:
+            raise ValueError("on_conflict_do_update() needs at least one column to update")
+        return self._with(_conflict=Conflict(tuple(conflict), pairs))
+
+    def on_conflict_do_nothing(self, conflict: Sequence[str] = ()) -> QueryBuilder:
+        """Upsert: on a duplicate key, keep the existing row.
+
+        MySQL/MariaDB render a no-op ``ON DUPLICATE KEY UPDATE c = c`` (not
+        ``INSERT IGNORE``, which would also hide other errors).
+        """
+        for c in conflict:
+            check_alias(c)
+        return self._with(_conflict=Conflict(tuple(conflict), None))
+
+    def returning(self, *columns: str | Node) -> QueryBuilder:
+        """Add ``RETURNING columns`` (``UnsupportedFeature`` where the dialect lacks it)."""
+        return self._with(_returning=self._returning + tuple(selected(c) for c in columns))
 
 
 def _reject(q: QueryBuilder, statement: str, *, where: bool = True) -> None:

@@ -21,10 +21,11 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from paca.resilience import Clock, Listeners, MonotonicClock, RetryPolicy
+from paca.resilience import Clock, MonotonicClock, RetryPolicy
 from paca.result import Result
 from paca.sql._config import SQLConfig
 from paca.sql._engine import NOT_CONNECTED, READ_RETRY_KINDS, Engine, Params
+from paca.sql._sql_events import SQLListeners
 from paca.sql._sql_pool import SQLPool
 from paca.sql._statement import Query, prepare
 from paca.sql._stream import stream_rows
@@ -98,7 +99,7 @@ class SQLConnector(Engine):
         self._backend = make_backend(config)
         self._style = self._backend.paramstyle
         self._clock: Clock = clock if clock is not None else MonotonicClock()
-        self._listeners: Listeners[SQLEvent] = Listeners()
+        self._listeners = SQLListeners()
         self._pool: SQLPool | None = None
         self._secrets = config.secrets()
         self._server_version: str | None = None
@@ -326,7 +327,16 @@ class SQLConnector(Engine):
         when a statement in it failed (then raises :class:`TransactionError`);
         a cancelled block's connection is terminated, so the server rolls
         back. ``tx`` has ``execute_query``, ``execute``, ``execute_many``,
-        ``fetch_one`` and ``fetch_value``; they are never retried.
+        ``fetch_one``, ``fetch_value`` and ``stream``; they are never retried.
+
+        Nested: entered by a task that already holds a transaction on this
+        connector, it becomes a SAVEPOINT in that task's innermost open
+        transaction (as ``tx.transaction()`` does), not a second connection:
+        released on success, rolled back to on an error or a cancellation,
+        leaving the enclosing transaction usable. Other tasks, including
+        ones started inside the block, get transactions of their own.
+        Plain ``db.execute(...)`` calls never join a transaction: run the
+        block's statements through ``tx``.
         """
         return Transaction(self)
 

@@ -10,7 +10,7 @@ helpers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from paca.result import ErrorKind, Result
@@ -19,12 +19,13 @@ from paca.sql._sql_events import QueryFinished
 from paca.sql._statement import Query, prepare
 
 if TYPE_CHECKING:
-    from paca.resilience import Clock, Listeners, RetryPolicy
+    from paca.resilience import Clock, RetryPolicy
     from paca.sql._backend import Backend
     from paca.sql._config import SQLConfig
     from paca.sql._params import ParamStyle
-    from paca.sql._sql_events import SQLEvent
-    from paca.sql._sql_pool import Slot, SQLPool
+    from paca.sql._pool_slot import Slot
+    from paca.sql._sql_events import SQLListeners
+    from paca.sql._sql_pool import SQLPool
 
 __all__ = ["NOT_CONNECTED", "READ_RETRY_KINDS", "Engine", "Params", "Runner", "row_count"]
 
@@ -48,7 +49,7 @@ class Engine:
     _backend: Backend
     _style: ParamStyle
     _clock: Clock
-    _listeners: Listeners[SQLEvent]
+    _listeners: SQLListeners
     _pool: SQLPool | None
     _secrets: tuple[str, ...]
     _queries: int
@@ -82,24 +83,24 @@ class Engine:
             return await pending
         return await asyncio.wait_for(pending, self._timeout)
 
-    async def _read(
+    def _read(
         self,
         name: str,
         op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
         query: str | Query,
         params: Params,
-    ) -> Result[T]:
-        # what _prepared() does, without a coroutine in between (the hot path)
+    ) -> Coroutine[Any, Any, Result[T]]:
+        """Bind ``params`` and run a read, retried after a lost connection.
+
+        A plain function returning :meth:`_call`'s coroutine: one coroutine
+        fewer between the caller and the driver on the hot path. Binding
+        errors (``ValueError``, ``TypeError``) raise in the caller's coroutine.
+        """
         prepared = prepare(query, params, self._style, self.config.dialect)
         if type(prepared) is not tuple:
-            return prepared  # type: ignore[return-value]  # a Result
+            return _settled(prepared)  # type: ignore[arg-type]  # a Result
         sql, args, touches = prepared
-        # retried after a lost connection (reads only)
-        result = await self._call(name, op, sql, args, touches)
-        if result.is_success or result.kind not in READ_RETRY_KINDS or not self._read_retry:
-            return result
-        retried = await self._read_retry.execute(self._call, name, op, sql, args, touches)
-        return retried.with_meta(attempts=retried.meta.get("attempts", 1) + 1)
+        return self._call(name, op, sql, args, touches, True)
 
     async def _call(
         self,
@@ -108,51 +109,72 @@ class Engine:
         sql: str,
         args: Sequence[Any],
         touches: bool,
+        read: bool = False,
     ) -> Result[T]:
-        listening = bool(self._listeners)
+        """Run native SQL on a pooled connection; ``read``: retry after a lost connection."""
+        listening = self._listeners.active
         start = self._clock.now() if listening else 0.0
         pool = self._pool
         if pool is None:
             return NOT_CONNECTED
+        if self._backend.pipelined and not touches:
+            # SQLite: the job is queued on the connection's thread, which runs jobs in order,
+            # so the connection stays in the pool and serves the next caller meanwhile
+            lent = pool.lend()
+            if lent is not None:
+                try:
+                    pending = op(lent.conn, sql, args)
+                    data = await (pending if self._timeout is None else self._wait(pending))
+                except Exception as exc:  # a closed connection is dropped by the next acquire
+                    failure = self._failure(exc)
+                    return await self._failed(name, op, sql, args, touches, start, failure, read)
+                self._queries += 1
+                return Result.ok(data)  # nobody listens: lend() declines when someone does
         slot = pool.try_acquire()
         if slot is None:
             try:
                 slot = await pool.acquire()
             except Exception as exc:
-                return self._report(name, sql, start, self._failure(exc))
+                failure = self._failure(exc)
+                return await self._failed(name, op, sql, args, touches, start, failure, read)
         try:
             pending = op(slot.conn, sql, args)
-            # a queued SQLite job: the connection's thread runs jobs in order, so the
-            # connection can serve the next caller while this one waits for its result
-            queued = self._backend.pipelined and not touches and isinstance(pending, asyncio.Future)
-            if not queued:
-                data = await self._wait(pending)
+            data = await (pending if self._timeout is None else self._wait(pending))
         except asyncio.CancelledError:
             pool.abandon(slot)
             raise
         except Exception as exc:
             failure = self._failure(exc)
             await self._after_error(pool, slot, failure.kind)
-            return self._report(name, sql, start, failure)
-        if queued:
-            pool.release(slot)
-            # what _pipelined() does, inline: the connection is back in the pool already
-            try:
-                data = await (pending if self._timeout is None else self._wait(pending))
-            except Exception as exc:
-                return self._report(name, sql, start, self._failure(exc))
-            self._queries += 1
+            return await self._failed(name, op, sql, args, touches, start, failure, read)
+        self._queries += 1
+        if touches:
+            await self._give_back(pool, slot, touches)
         else:
-            self._queries += 1
-            if touches:
-                await self._give_back(pool, slot, touches)
-            else:
-                pool.release(slot)
+            pool.release(slot)
         if listening:
             self._emit(
                 name, sql, self._clock.now() - start, row_count(data), None, in_transaction=False
             )
         return Result.ok(data)
+
+    async def _failed(
+        self,
+        name: str,
+        op: Callable[[Any, str, Sequence[Any]], Awaitable[T]],
+        sql: str,
+        args: Sequence[Any],
+        touches: bool,
+        start: float,
+        failure: Result[Any],
+        read: bool,
+    ) -> Result[T]:
+        """Report a failed statement; retry a read after a lost connection."""
+        self._report(name, sql, start, failure)
+        if not read or failure.kind not in READ_RETRY_KINDS or not self._read_retry:
+            return failure
+        retried = await self._read_retry.execute(self._call, name, op, sql, args, touches)
+        return retried.with_meta(attempts=retried.meta.get("attempts", 1) + 1)
 
     async def _give_back(self, pool: SQLPool, slot: Slot, touches: bool) -> None:
         if touches or slot.dirty:
@@ -191,7 +213,7 @@ class Engine:
     def _report(self, name: str, sql: str, start: float, failure: Result[Any]) -> Result[Any]:
         kind = (failure.kind or ErrorKind.UNKNOWN).value
         self._errors[kind] = self._errors.get(kind, 0) + 1
-        if self._listeners:
+        if self._listeners.active:
             duration = self._clock.now() - start
             self._emit(name, sql, duration, None, failure.kind, in_transaction=False)
         return failure
@@ -213,3 +235,8 @@ class Engine:
 def row_count(data: Any) -> int:
     """The row count an event reports for a statement's result."""
     return len(data) if isinstance(data, list) else (data if isinstance(data, int) else 1)
+
+
+async def _settled(result: Result[T]) -> Result[T]:
+    """A coroutine returning ``result`` (a query that failed before it ran)."""
+    return result

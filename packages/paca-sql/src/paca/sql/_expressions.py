@@ -8,6 +8,11 @@ always bound parameters, never SQL text; a column on the right is written
 Combine predicates with ``&`` (AND), ``|`` (OR) and ``~`` (NOT); Python's
 ``and``/``or``/``not`` and chained comparisons raise :class:`TypeError` rather than
 silently dropping a condition. ``col("x") == None`` renders ``"x" IS NULL``.
+
+This module holds the node protocol, :class:`Expr` and its leaves (columns,
+parameters, subqueries) and the clause items (aliases, orderings); the operator
+nodes are in :mod:`paca.sql._operators`, raw SQL and functions in
+:mod:`paca.sql._functions`.
 """
 
 from __future__ import annotations
@@ -41,7 +46,14 @@ __all__ = [
 ]
 
 ATOM = 100
-_MUL, _ADD, _CMP, _NOT, _AND, _OR, RAW = 60, 50, 40, 30, 20, 10, 0
+# Operator precedence, tightest first (ATOM: never parenthesized).
+MUL: int = 60
+ADD: int = 50
+CMP: int = 40
+NOT: int = 30
+AND: int = 20
+OR: int = 10
+RAW: int = 0
 LIKE_ESCAPE = "!"
 Nulls = Literal["first", "last"] | None
 
@@ -90,45 +102,45 @@ class Expr(Node):
         raise TypeError("SQL expressions have no truth value: use & | ~ instead of and/or/not")
 
     def __eq__(self, other: object) -> Expr:  # type: ignore[override]
-        return _IsNull(self, negated=False) if other is None else _Compare(self, "=", other)
+        return IsNull(self, negated=False) if other is None else Compare(self, "=", other)
 
     def __ne__(self, other: object) -> Expr:  # type: ignore[override]
-        return _IsNull(self, negated=True) if other is None else _Compare(self, "<>", other)
+        return IsNull(self, negated=True) if other is None else Compare(self, "<>", other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __lt__(self, other: object) -> Expr:
-        return _Compare(self, "<", other)
+        return Compare(self, "<", other)
 
     def __le__(self, other: object) -> Expr:
-        return _Compare(self, "<=", other)
+        return Compare(self, "<=", other)
 
     def __gt__(self, other: object) -> Expr:
-        return _Compare(self, ">", other)
+        return Compare(self, ">", other)
 
     def __ge__(self, other: object) -> Expr:
-        return _Compare(self, ">=", other)
+        return Compare(self, ">=", other)
 
     def __add__(self, other: object) -> Expr:
-        return _Add(self, "+", other)
+        return Add(self, "+", other)
 
     def __sub__(self, other: object) -> Expr:
-        return _Add(self, "-", other)
+        return Add(self, "-", other)
 
     def __mul__(self, other: object) -> Expr:
-        return _Mul(self, "*", other)
+        return Mul(self, "*", other)
 
     def __truediv__(self, other: object) -> Expr:
-        return _Mul(self, "/", other)
+        return Mul(self, "/", other)
 
     def __radd__(self, other: object) -> Expr:
-        return _Add(coerce(other), "+", self)
+        return Add(coerce(other), "+", self)
 
     def __rsub__(self, other: object) -> Expr:
-        return _Add(coerce(other), "-", self)
+        return Add(coerce(other), "-", self)
 
     def __rmul__(self, other: object) -> Expr:
-        return _Mul(coerce(other), "*", self)
+        return Mul(coerce(other), "*", self)
 
     def __and__(self, other: Expr) -> Expr:
         return and_(self, other)
@@ -141,30 +153,30 @@ class Expr(Node):
 
     def is_null(self) -> Expr:
         """``expr IS NULL``."""
-        return _IsNull(self, negated=False)
+        return IsNull(self, negated=False)
 
     def is_not_null(self) -> Expr:
         """``expr IS NOT NULL``."""
-        return _IsNull(self, negated=True)
+        return IsNull(self, negated=True)
 
     def in_(self, values: Iterable[object] | Selectable) -> Expr:
         """``expr IN (...)`` over values (each bound) or a subquery.
 
         An empty list renders the always-false predicate ``1 = 0``.
         """
-        return _In(self, values, negated=False)
+        return In(self, values, negated=False)
 
     def not_in(self, values: Iterable[object] | Selectable) -> Expr:
         """``expr NOT IN (...)``; an empty list renders the always-true ``1 = 1``."""
-        return _In(self, values, negated=True)
+        return In(self, values, negated=True)
 
     def between(self, low: object, high: object) -> Expr:
         """``expr BETWEEN low AND high`` (both bound)."""
-        return _Between(self, coerce(low), coerce(high), negated=False)
+        return Between(self, coerce(low), coerce(high), negated=False)
 
     def not_between(self, low: object, high: object) -> Expr:
         """``expr NOT BETWEEN low AND high``."""
-        return _Between(self, coerce(low), coerce(high), negated=True)
+        return Between(self, coerce(low), coerce(high), negated=True)
 
     def like(self, pattern: object) -> Expr:
         """``expr LIKE pattern``: ``%`` and ``_`` in ``pattern`` are wildcards.
@@ -172,23 +184,23 @@ class Expr(Node):
         Case sensitivity follows the database (SQLite and most MySQL collations
         ignore ASCII case; PostgreSQL does not).
         """
-        return _Like(self, coerce(pattern), negated=False, escape=False)
+        return Like(self, coerce(pattern), negated=False, escape=False)
 
     def not_like(self, pattern: object) -> Expr:
         """``expr NOT LIKE pattern``."""
-        return _Like(self, coerce(pattern), negated=True, escape=False)
+        return Like(self, coerce(pattern), negated=True, escape=False)
 
     def startswith(self, prefix: str) -> Expr:
         """Match values starting with the literal ``prefix`` (its ``%``/``_`` are escaped)."""
-        return _Like(self, Param(escape_like(prefix) + "%"), negated=False, escape=True)
+        return Like(self, Param(escape_like(prefix) + "%"), negated=False, escape=True)
 
     def endswith(self, suffix: str) -> Expr:
         """Match values ending with the literal ``suffix``."""
-        return _Like(self, Param("%" + escape_like(suffix)), negated=False, escape=True)
+        return Like(self, Param("%" + escape_like(suffix)), negated=False, escape=True)
 
     def contains(self, fragment: str) -> Expr:
         """Match values containing the literal ``fragment``."""
-        return _Like(self, Param("%" + escape_like(fragment) + "%"), negated=False, escape=True)
+        return Like(self, Param("%" + escape_like(fragment) + "%"), negated=False, escape=True)
 
     def as_(self, alias: str) -> Aliased:
         """Name this expression in a select list: ``expr AS "alias"``."""
@@ -260,160 +272,6 @@ class Param(Expr):
         return r.bind(self.value)
 
 
-class _Binary(Expr):
-    __slots__ = ("left", "op", "right")
-
-    def __init__(self, left: Expr, op: str, right: object) -> None:
-        self.left = left
-        self.op = op
-        self.right = coerce(right)
-
-    def _sql(self, r: Renderer) -> str:
-        prec = self._prec
-        return f"{wrap(r, self.left, prec)} {self.op} {wrap(r, self.right, prec)}"
-
-
-class _Compare(_Binary):
-    __slots__ = ()
-    _prec = _CMP
-
-
-class _Add(_Binary):
-    __slots__ = ()
-    _prec = _ADD
-
-
-class _Mul(_Binary):
-    __slots__ = ()
-    _prec = _MUL
-
-
-class _Junction(Expr):
-    __slots__ = ("items",)
-    word: ClassVar[str] = ""
-
-    def __init__(self, items: tuple[Expr, ...]) -> None:
-        self.items = items
-
-    def _sql(self, r: Renderer) -> str:
-        prec = self._prec
-        return self.word.join([wrap(r, item, prec) for item in self.items])
-
-
-class _And(_Junction):
-    __slots__ = ()
-    _prec = _AND
-    word = " AND "
-
-
-class _Or(_Junction):
-    __slots__ = ()
-    _prec = _OR
-    word = " OR "
-
-
-def _junction(kind: type[_Junction], conditions: tuple[object, ...]) -> Expr:
-    items: list[Expr] = []
-    for cond in conditions:
-        expr = coerce(cond)
-        if isinstance(expr, kind):
-            items.extend(expr.items)
-        else:
-            items.append(expr)
-    if not items:
-        raise ValueError("and_()/or_() need at least one condition")
-    return items[0] if len(items) == 1 else kind(tuple(items))
-
-
-def and_(*conditions: object) -> Expr:
-    """All of ``conditions`` (``a AND b AND ...``)."""
-    return _junction(_And, conditions)
-
-
-def or_(*conditions: object) -> Expr:
-    """Any of ``conditions`` (``a OR b OR ...``)."""
-    return _junction(_Or, conditions)
-
-
-class _Not(Expr):
-    __slots__ = ("item",)
-    _prec = _NOT
-
-    def __init__(self, item: Expr) -> None:
-        self.item = item
-
-    def _sql(self, r: Renderer) -> str:
-        return "NOT " + wrap(r, self.item, _CMP * 2)
-
-
-def not_(condition: object) -> Expr:
-    """``NOT condition``."""
-    return _Not(coerce(condition))
-
-
-class _IsNull(Expr):
-    __slots__ = ("item", "negated")
-    _prec = _CMP
-
-    def __init__(self, item: Expr, *, negated: bool) -> None:
-        self.item = item
-        self.negated = negated
-
-    def _sql(self, r: Renderer) -> str:
-        return wrap(r, self.item, _CMP) + (" IS NOT NULL" if self.negated else " IS NULL")
-
-
-class _In(Expr):
-    __slots__ = ("item", "negated", "values")
-    _prec = _CMP
-
-    def __init__(self, item: Expr, values: Iterable[object] | Selectable, *, negated: bool) -> None:
-        self.item = item
-        self.negated = negated
-        if isinstance(values, (str, bytes)):
-            raise TypeError("in_() takes a collection of values, not a single string")
-        self.values: Selectable | tuple[Expr, ...] = (
-            values if isinstance(values, Selectable) else tuple(coerce(v) for v in values)
-        )
-
-    def _sql(self, r: Renderer) -> str:
-        values = self.values
-        if not values:
-            return "1 = 1" if self.negated else "1 = 0"
-        word = " NOT IN (" if self.negated else " IN ("
-        if isinstance(values, Selectable):
-            inner = values._render_query(r)
-        else:
-            inner = ", ".join([wrap(r, v, RAW) for v in values])
-        return wrap(r, self.item, _CMP) + word + inner + ")"
-
-
-class _Between(Expr):
-    __slots__ = ("high", "item", "low", "negated")
-    _prec = _CMP
-
-    def __init__(self, item: Expr, low: Expr, high: Expr, *, negated: bool) -> None:
-        self.item, self.low, self.high, self.negated = item, low, high, negated
-
-    def _sql(self, r: Renderer) -> str:
-        word = " NOT BETWEEN " if self.negated else " BETWEEN "
-        item = wrap(r, self.item, _CMP)
-        return item + word + wrap(r, self.low, _CMP) + " AND " + wrap(r, self.high, _CMP)
-
-
-class _Like(Expr):
-    __slots__ = ("escape", "item", "negated", "pattern")
-    _prec = _CMP
-
-    def __init__(self, item: Expr, pattern: Expr, *, negated: bool, escape: bool) -> None:
-        self.item, self.pattern, self.negated, self.escape = item, pattern, negated, escape
-
-    def _sql(self, r: Renderer) -> str:
-        word = " NOT LIKE " if self.negated else " LIKE "
-        sql = wrap(r, self.item, _CMP) + word + wrap(r, self.pattern, _CMP)
-        return sql + f" ESCAPE '{LIKE_ESCAPE}'" if self.escape else sql
-
-
 class ScalarSubquery(Expr):
     __slots__ = ("query",)
 
@@ -460,5 +318,21 @@ class Ordering(Node):
                 + (" NULLS FIRST" if self.nulls == "first" else " NULLS LAST")
             )
         # Emulation: sort on "x IS NULL" first (false < true puts NULLs last).
-        key = wrap(r, expr, _CMP) + (" IS NOT NULL" if self.nulls == "first" else " IS NULL")
+        key = wrap(r, expr, CMP) + (" IS NOT NULL" if self.nulls == "first" else " IS NULL")
         return key + ", " + expr._sql(r) + direction
+
+
+# The operator nodes subclass Expr, whose methods build them: imported last, once Expr exists.
+# (Importing paca.sql runs this module before anything imports paca.sql._operators.)
+from paca.sql._operators import (  # noqa: E402
+    Add,
+    Between,
+    Compare,
+    In,
+    IsNull,
+    Like,
+    Mul,
+    and_,
+    not_,
+    or_,
+)

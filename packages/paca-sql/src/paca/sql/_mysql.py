@@ -48,6 +48,8 @@ class MySQLBackend:
     paramstyle: ParamStyle = "format"
     reuse_after_cancel = False
     pipelined = False
+    cancel_keeps_transaction = False
+    stream_holds_connection = True
 
     def __init__(self, config: SQLConfig) -> None:
         import aiomysql  # noqa: PLC0415 - optional extra, imported on first use
@@ -183,12 +185,22 @@ class MySQLBackend:
     async def stream(
         self, conn: Any, sql: str, args: Sequence[Any], batch_size: int, tuples: bool
     ) -> AsyncGenerator[list[Row] | list[RowTuple], None]:
-        """An unbuffered (server-side) cursor, ``batch_size`` rows per fetch."""
+        """An unbuffered (server-side) cursor, ``batch_size`` rows per fetch.
+
+        Closed early on an open connection, it reads the rest of the result
+        (the protocol allows nothing else before the next statement); the
+        connector closes the connection first when it gives the stream up.
+        """
         cursor = await conn.cursor(self._stream_tuple_cursor if tuples else self._stream_cursor)
         await cursor.execute(sql, args)
         while True:
             rows = await cursor.fetchmany(batch_size)
             if not rows:
                 break
-            yield list(rows)
+            try:
+                yield list(rows)
+            except GeneratorExit:
+                if not conn.closed:
+                    await cursor.close()
+                raise
         await cursor.close()

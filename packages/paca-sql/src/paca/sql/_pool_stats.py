@@ -8,9 +8,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
-__all__ = ["PoolStats", "WaitSamples"]
+    from paca.sql._sql_pool import SQLPool
+
+__all__ = ["PoolStats", "WaitSamples", "snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +58,12 @@ class PoolStats:
 class WaitSamples:
     """The last ``size`` acquisition waits, for the p95."""
 
-    __slots__ = ("_samples",)
+    __slots__ = ("_samples", "add")
 
     def __init__(self, size: int = 1024) -> None:
         self._samples: deque[float] = deque(maxlen=size)
-
-    def add(self, seconds: float) -> None:
-        """Record one wait."""
-        self._samples.append(seconds)
+        self.add: Callable[[float], None] = self._samples.append
+        """Record one wait (the deque's own ``append``: no Python frame per acquisition)."""
 
     def p95(self) -> float:
         """The 95th percentile (nearest rank), 0.0 when empty."""
@@ -72,3 +72,25 @@ class WaitSamples:
         ordered = sorted(self._samples)
         rank = max(0, int(len(ordered) * 0.95 + 0.5) - 1)
         return ordered[min(rank, len(ordered) - 1)]
+
+
+def snapshot(pool: SQLPool, queries: int, errors: Mapping[str, int]) -> PoolStats:
+    """A :class:`PoolStats` of ``pool`` now, with the connector's query counters."""
+    acquisitions = pool.acquisitions
+    return PoolStats(
+        dialect=pool._backend.dialect,
+        size=pool._size,
+        in_use=pool._in_use,
+        idle=len(pool._idle),
+        waiters=sum(1 for w in pool._waiters if not w.done()),
+        min_size=pool._min,
+        max_size=pool._max,
+        acquire_wait_p95=pool._waits.p95(),
+        opened=pool.opened,
+        closed=pool.closed,
+        lost=pool.lost,
+        acquisitions=acquisitions,
+        efficiency=pool.reused / acquisitions if acquisitions else 0.0,
+        queries=queries,
+        errors=MappingProxyType(dict(errors)),
+    )

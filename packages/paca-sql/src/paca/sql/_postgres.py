@@ -48,6 +48,8 @@ class PostgresBackend:
     paramstyle: ParamStyle = "dollar"
     reuse_after_cancel = False
     pipelined = False
+    cancel_keeps_transaction = True
+    stream_holds_connection = False
 
     def __init__(self, config: SQLConfig) -> None:
         import asyncpg  # noqa: PLC0415 - optional extra, imported on first use

@@ -16,8 +16,10 @@ parameters are never added, passwords and URL credentials are redacted.
 Exceptions of this package (raised, not returned)::
 
     ResultError (paca.result)
-    ├── TransactionError    a transaction could not begin or commit
+    ├── TransactionError    a transaction could not begin or commit, or a statement in it failed
     └── StreamError         a stream() failed before or between rows
+    RuntimeError
+    └── TransactionStateError   a transaction used before it began or after it ended
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "PoolTimeoutError",
     "StreamError",
     "TransactionError",
+    "TransactionStateError",
     "classify_mysql",
     "classify_postgres",
     "classify_sqlite",
@@ -118,6 +121,16 @@ class TransactionError(ResultError):
     def __init__(self, result: Result[Any]) -> None:
         super().__init__(result.error or "transaction failed", result.kind or ErrorKind.UNKNOWN)
         self.result = result
+
+
+class TransactionStateError(RuntimeError):
+    """A transaction was used in a state that does not allow it (a programming error).
+
+    Raised for a statement, a stream or a nested transaction on a transaction
+    that is not open yet or has ended (committed or rolled back), for entering
+    one transaction twice, and, on MySQL/MariaDB, for a statement while a
+    stream on the same transaction still holds unread rows.
+    """
 
 
 class StreamError(ResultError):

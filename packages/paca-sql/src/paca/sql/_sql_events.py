@@ -9,10 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from paca.resilience import Listeners
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from paca.result import ErrorKind
 
-__all__ = ["PoolAcquired", "PoolReleased", "QueryFinished", "SQLEvent"]
+__all__ = ["PoolAcquired", "PoolReleased", "QueryFinished", "SQLEvent", "SQLListeners"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +83,28 @@ class PoolReleased:
 
 
 SQLEvent = QueryFinished | PoolAcquired | PoolReleased
+
+
+class SQLListeners(Listeners[SQLEvent]):
+    """The connector's listeners, with ``active``: a plain attribute for the hot paths.
+
+    ``if listeners.active:`` is an attribute load; ``if listeners:`` calls
+    ``__bool__``, which every statement would pay three times.
+    """
+
+    __slots__ = ("active",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = False
+
+    def add(self, listener: Callable[[SQLEvent], object]) -> Callable[[], None]:
+        """Register ``listener``; return a function that removes it."""
+        remove = super().add(listener)
+        self.active = True
+
+        def remove_and_update() -> None:
+            remove()
+            self.active = len(self) > 0
+
+        return remove_and_update

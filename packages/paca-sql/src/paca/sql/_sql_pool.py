@@ -14,7 +14,10 @@ waiters served by direct hand-off, and these rules:
   rolled back in the background; it never goes back dirty;
 - release is synchronous and free when the session is clean; a statement
   that may have changed session state (see ``Translation.touches_session``)
-  gets a reset (or a fresh connection) before the next user.
+  gets a reset (or a fresh connection) before the next user; a pipelined
+  (SQLite) statement only borrows the top connection (:meth:`SQLPool.lend`).
+
+The lifetime and idle rules are pure functions in :mod:`paca.sql._pool_slot`.
 """
 
 from __future__ import annotations
@@ -27,34 +30,23 @@ import random
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from paca.sql._pool_stats import PoolStats, WaitSamples
+from paca.sql._pool_slot import Slot, deadline, sweep
+from paca.sql._pool_stats import WaitSamples, snapshot
 from paca.sql._sql_errors import PoolTimeoutError
 from paca.sql._sql_events import PoolAcquired, PoolReleased
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
 
-    from paca.resilience import Clock, Listeners
+    from paca.resilience import Clock
     from paca.sql._backend import Backend
     from paca.sql._config import SQLConfig
-    from paca.sql._sql_events import SQLEvent
+    from paca.sql._pool_stats import PoolStats
+    from paca.sql._sql_events import SQLListeners
 
 __all__ = ["SQLPool", "Slot"]
 
 _log = logging.getLogger("paca.sql")
-
-
-class Slot:
-    """One pooled connection and its bookkeeping."""
-
-    __slots__ = ("acquired_at", "conn", "dirty", "expires", "last_used")
-
-    def __init__(self, conn: Any, now: float, expires: float | None) -> None:
-        self.conn = conn
-        self.expires = expires
-        self.last_used = now
-        self.acquired_at = now
-        self.dirty = False
 
 
 class SQLPool:
@@ -65,7 +57,7 @@ class SQLPool:
         backend: Backend,
         config: SQLConfig,
         clock: Clock,
-        listeners: Listeners[SQLEvent],
+        listeners: SQLListeners,
         rng: random.Random | None = None,
     ) -> None:
         self._backend = backend
@@ -127,15 +119,15 @@ class SQLPool:
 
     # -- acquire -----------------------------------------------------------------------------
 
-    def try_acquire(self) -> Slot | None:
-        """The no-wait path of :meth:`acquire`: a ready idle connection, or ``None``.
+    def lend(self) -> Slot | None:
+        """The idle connection on top if ready now, left in the pool (pipelined use); or ``None``.
 
-        ``None`` (use :meth:`acquire`) when no connection is idle, the most
-        recent one is expired, closed or due for a liveness ping, the pool is
-        closing, or someone listens for pool events.
+        ``None`` (use :meth:`acquire`) when no connection is idle, the most recent
+        one is expired, closed or due for a liveness ping, the pool is closing, or
+        someone listens for pool events.
         """
         idle = self._idle
-        if not idle or self._closing or self._listeners:
+        if not idle or self._closing or self._listeners.active:
             return None
         slot = idle[-1]
         now = self._clock.now()
@@ -145,12 +137,18 @@ class SQLPool:
             or self._is_closed(slot.conn)
         ):
             return None
-        idle.pop()
-        self._in_use += 1
         self.acquisitions += 1
         self.reused += 1
         self._waits.add(0.0)
-        slot.acquired_at = now
+        slot.acquired_at = slot.last_used = now
+        return slot
+
+    def try_acquire(self) -> Slot | None:
+        """The no-wait path of :meth:`acquire`: what :meth:`lend` finds, taken out of the pool."""
+        slot = self.lend()
+        if slot is not None:
+            self._idle.pop()
+            self._in_use += 1
         return slot
 
     async def acquire(self) -> Slot:
@@ -181,7 +179,7 @@ class SQLPool:
             self.reused += 1
             self._waits.add(0.0)
             slot.acquired_at = now
-            if self._listeners:
+            if self._listeners.active:
                 self._emit_acquired(0.0, reused=True)
             return slot
         if self._size < self._max:
@@ -192,17 +190,13 @@ class SQLPool:
     async def _alive(self, slot: Slot) -> bool:
         try:
             await asyncio.wait_for(self._backend.ping(slot.conn), self._config.connect_timeout)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, Exception) as exc:
             self._size -= 1
             self.lost += 1
             self._terminate(slot.conn)
             self._wake_for_capacity()
-            raise
-        except Exception:
-            self._size -= 1
-            self.lost += 1
-            self._terminate(slot.conn)
-            self._wake_for_capacity()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
             return False
         return True
 
@@ -217,7 +211,7 @@ class SQLPool:
         self.acquisitions += 1
         wait = self._clock.now() - start
         self._waits.add(wait)
-        if self._listeners:
+        if self._listeners.active:
             self._emit_acquired(wait, reused=False)
         return slot
 
@@ -230,12 +224,8 @@ class SQLPool:
             raise
         self.opened += 1
         now = self._clock.now()
-        expires = None
-        if self._lifetime is not None:
-            expires = now + self._lifetime * (
-                1.0 - self._config.lifetime_jitter * self._rng.random()
-            )
-        return Slot(conn, now, expires)
+        jitter = self._config.lifetime_jitter
+        return Slot(conn, now, deadline(now, self._lifetime, jitter, self._rng))
 
     def _adopt(self, task: asyncio.Task[Slot]) -> None:
         if task.cancelled() or task.exception() is not None:
@@ -270,7 +260,7 @@ class SQLPool:
         wait = self._clock.now() - start
         self._waits.add(wait)
         got.acquired_at = start + wait
-        if self._listeners:
+        if self._listeners.active:
             self._emit_acquired(wait, reused=True)
         return got
 
@@ -293,7 +283,7 @@ class SQLPool:
                 self._released(slot, now, discarded=False)
                 return
         self._idle.append(slot)
-        if self._listeners:
+        if self._listeners.active:
             self._released(slot, now, discarded=False)
 
     async def release_after(self, slot: Slot) -> None:
@@ -380,57 +370,26 @@ class SQLPool:
     async def _reap(self, interval: float) -> None:
         while True:
             await self._clock.sleep(max(interval, 0.5))
-            now = self._clock.now()
-            keep: deque[Slot] = deque()
-            total = self._size
-            for slot in self._idle:
-                expired = slot.expires is not None and now >= slot.expires
-                stale = (
-                    self._idle_timeout is not None
-                    and now - slot.last_used >= self._idle_timeout
-                    and total > self._min
-                )
-                if expired or stale:
-                    total -= 1
-                    self._drop(slot, lost=False)
-                else:
-                    keep.append(slot)
-            self._idle = keep
+            now, size = self._clock.now(), self._size
+            self._idle, retired = sweep(self._idle, now, self._idle_timeout, self._min, size)
+            for slot in retired:
+                self._drop(slot, lost=False)
 
     # -- events and stats --------------------------------------------------------------------
 
     def _emit_acquired(self, wait: float, *, reused: bool) -> None:
-        dialect = self._backend.dialect
-        self._listeners.emit(PoolAcquired(dialect, wait, reused, self._in_use, self._size))
+        event = PoolAcquired(self._backend.dialect, wait, reused, self._in_use, self._size)
+        self._listeners.emit(event)
 
     def _released(self, slot: Slot, now: float, *, discarded: bool) -> None:
-        if self._listeners:
+        if self._listeners.active:
             held = now - slot.acquired_at
             event = PoolReleased(self._backend.dialect, held, discarded, self._in_use, self._size)
             self._listeners.emit(event)
 
     def stats(self, queries: int, errors: dict[str, int]) -> PoolStats:
         """A snapshot of the pool and the given query counters."""
-        from types import MappingProxyType  # noqa: PLC0415 - stats are off the hot path
-
-        acquisitions = self.acquisitions
-        return PoolStats(
-            dialect=self._backend.dialect,
-            size=self._size,
-            in_use=self._in_use,
-            idle=len(self._idle),
-            waiters=sum(1 for w in self._waiters if not w.done()),
-            min_size=self._min,
-            max_size=self._max,
-            acquire_wait_p95=self._waits.p95(),
-            opened=self.opened,
-            closed=self.closed,
-            lost=self.lost,
-            acquisitions=acquisitions,
-            efficiency=self.reused / acquisitions if acquisitions else 0.0,
-            queries=queries,
-            errors=MappingProxyType(dict(errors)),
-        )
+        return snapshot(self, queries, errors)
 
 
 def _expire(waiter: asyncio.Future[Slot | None]) -> None:

@@ -1,8 +1,8 @@
 """The SQLite backend (aiosqlite): WAL, pragmas, one thread hop per call.
 
-Each call runs its whole job (execute, fetch, build the dicts; or BEGIN,
-executemany, COMMIT) in one function on the connection's worker thread, so a
-10,000-row ``execute_many`` is one hop, not 10,000. Connections run in
+Each call runs its whole job (see :mod:`paca.sql._sqlite_jobs`) in one function
+on the connection's worker thread, so a 10,000-row ``execute_many`` is one hop,
+not 10,000. Connections run in
 autocommit mode; transactions use ``BEGIN IMMEDIATE`` so two writers never
 deadlock on a lock upgrade (the second waits up to ``busy_timeout``).
 
@@ -11,23 +11,28 @@ thread's queue at once and return its future. The thread runs queued jobs in
 order, each job is self-contained (autocommit), so the connector hands the
 connection back to the pool as soon as the job is queued: concurrent callers
 line their statements up on one connection, with no pool hand-off and no idle
-thread between them. Rows come from sqlite3 as tuples; ``fetch_tuples``
-returns them as they are.
+thread between them. Their results come back through the connection's
+:class:`_Mailbox`, which wakes the event loop once per burst of finished jobs
+rather than once per job (aiosqlite's way, kept for a lone caller, where it
+is cheaper).
 """
 
 from __future__ import annotations
 
 import asyncio
-from functools import lru_cache, partial
+import contextlib
+from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from paca.sql import _sqlite_jobs as jobs
 from paca.sql._sql_errors import classify_sqlite
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+    from collections.abc import AsyncGenerator, Awaitable, Sequence
 
     from paca.result import ErrorKind
     from paca.sql._backend import Row, RowTuple
@@ -37,125 +42,67 @@ if TYPE_CHECKING:
 __all__ = ["SQLiteBackend"]
 
 
-@lru_cache(maxsize=1024)  # as translate(): one entry per distinct column list
-def _dict_builder(names: tuple[str, ...]) -> Callable[[list[Any]], list[Row]]:
-    """A function turning rows of ``len(names)`` columns into dicts keyed by ``names``.
-
-    Generated once per distinct column list: a comprehension with a dict
-    display, ``[{k0: v0, k1: v1} for v0, v1, in rows]``, is several times
-    faster than ``dict(zip(names, row))`` per row. The column names are
-    arguments of the generated function, never part of its source; a name
-    used twice keeps its first position and its last value, as ``dict(zip())``.
-    """
-    count = len(names)
-    if not count:
-        return _empty_dicts
-    keys = ", ".join(f"k{i}" for i in range(count))
-    values = "".join(f"v{i}, " for i in range(count))
-    pairs = ", ".join(f"k{i}: v{i}" for i in range(count))
-    source = (
-        f"def make({keys}):\n"
-        f"    def build(rows):\n"
-        f"        return [{{{pairs}}} for {values}in rows]\n"
-        f"    return build\n"
-    )
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)  # noqa: S102 - generated from column counts only
-    build: Callable[[list[Any]], list[Row]] = namespace["make"](*names)
-    return build
-
-
-def _empty_dicts(rows: list[Any]) -> list[Row]:
-    return [{} for _ in rows]
-
-
-def _rows(cursor: sqlite3.Cursor, rows: list[Any]) -> list[Row]:
-    description = cursor.description or ()
-    return _dict_builder(tuple([d[0] for d in description]))(rows)
-
-
-def _fetch(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Row]:
-    cursor = raw.execute(sql, args)
-    try:
-        description = cursor.description
-        if not description:
-            return []
-        return _dict_builder(tuple([d[0] for d in description]))(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def _fetch_tuples(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[RowTuple]:
-    cursor = raw.execute(sql, args)
-    try:
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        cursor.close()
-
-
-def _fetch_one_tuple(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> RowTuple | None:
-    cursor = raw.execute(sql, args)
-    try:
-        row: RowTuple | None = cursor.fetchone() if cursor.description else None
-        return row
-    finally:
-        cursor.close()
-
-
-def _fetch_one(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> Row | None:
-    cursor = raw.execute(sql, args)
-    try:
-        row = cursor.fetchone() if cursor.description else None
-        return None if row is None else _rows(cursor, [row])[0]
-    finally:
-        cursor.close()
-
-
-def _fetch_value(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> Any:
-    cursor = raw.execute(sql, args)
-    try:
-        row = cursor.fetchone() if cursor.description else None
-        return None if row is None else row[0]
-    finally:
-        cursor.close()
-
-
-def _execute(raw: sqlite3.Connection, sql: str, args: Sequence[Any]) -> int:
-    cursor = raw.execute(sql, args)
-    try:
-        return max(cursor.rowcount, 0)
-    finally:
-        cursor.close()
-
-
-def _execute_many(
-    raw: sqlite3.Connection, sql: str, arg_lists: Sequence[Sequence[Any]], in_tx: bool
-) -> int:
-    if not in_tx:
-        raw.execute("BEGIN IMMEDIATE")
-    try:
-        cursor = raw.executemany(sql, arg_lists)
-        count = max(cursor.rowcount, 0)
-        cursor.close()
-    except BaseException:
-        if not in_tx and raw.in_transaction:
-            raw.rollback()
-        raise
-    if not in_tx:
-        raw.commit()
-    return count
-
-
 async def _hop(conn: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
     """Run ``fn(*args)`` on the connection's worker thread (one hop)."""
     return await conn._execute(fn, *args)  # type: ignore[no-untyped-call]
+
+
+class _Mailbox:
+    """Results of queued jobs, handed to the event loop in batches.
+
+    aiosqlite wakes the event loop once per finished call
+    (``call_soon_threadsafe``: a write to the loop's self-pipe, a read, a
+    handle). Jobs queued through :func:`_submit` post their results here
+    instead, and the worker wakes the loop only when no delivery is pending:
+    a burst of concurrent statements costs one wake-up, not one each.
+
+    No lock: one worker thread posts, the event loop delivers, and deque
+    appends and pops are atomic. :meth:`_deliver` clears ``_scheduled``
+    before it drains, so a result posted meanwhile is either drained now
+    or finds the flag clear and schedules the next delivery.
+    """
+
+    __slots__ = ("_items", "_loop", "_scheduled")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._items: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
+        self._scheduled = False
+
+    def run(
+        self, future: asyncio.Future[Any], fn: Any, raw: Any, sql: str, args: Sequence[Any]
+    ) -> None:
+        """On the worker thread: run ``fn(raw, sql, args)`` and post its outcome."""
+        try:
+            outcome = (future, True, fn(raw, sql, args))
+        except BaseException as exc:
+            outcome = (future, False, exc)
+        self._items.append(outcome)
+        if not self._scheduled:
+            self._scheduled = True
+            with contextlib.suppress(RuntimeError):  # a closed event loop: nobody waits
+                self._loop.call_soon_threadsafe(self._deliver)
+
+    def _deliver(self) -> None:
+        """On the event loop: complete every posted future."""
+        self._scheduled = False
+        items = self._items
+        while items:
+            future, ok, value = items.popleft()
+            if future.done():  # cancelled meanwhile
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
 
 def _submit(conn: aiosqlite.Connection, fn: Any, sql: str, args: Sequence[Any]) -> Any:
     """Queue ``fn(raw, sql, args)`` on the worker thread now; return its future.
 
     What ``aiosqlite.Connection._execute`` does, minus the coroutine around it,
-    so the job is queued before the caller awaits anything.
+    so the job is queued before the caller awaits anything; the result comes
+    back through the connection's :class:`_Mailbox`.
 
     Raises:
         ValueError: The connection is closed (as aiosqlite raises it).
@@ -164,8 +111,15 @@ def _submit(conn: aiosqlite.Connection, fn: Any, sql: str, args: Sequence[Any]) 
     if not conn._running or raw is None:
         msg = "Connection closed"
         raise ValueError(msg)
-    future = asyncio.get_running_loop().create_future()
-    conn._tx.put_nowait((future, partial(fn, raw, sql, args)))
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    queue = conn._tx
+    mailbox: _Mailbox = conn._paca_mailbox  # type: ignore[attr-defined]
+    if queue.empty() or mailbox._loop is not loop:
+        # nothing queued before it (one caller at a time): aiosqlite's own wake-up is cheaper
+        queue.put_nowait((future, partial(fn, raw, sql, args)))
+    else:
+        queue.put_nowait((None, partial(mailbox.run, future, fn, raw, sql, args)))
     return future
 
 
@@ -176,6 +130,8 @@ class SQLiteBackend:
     paramstyle: ParamStyle = "qmark"
     reuse_after_cancel = True
     pipelined = True
+    cancel_keeps_transaction = True
+    stream_holds_connection = False
 
     def __init__(self, config: SQLConfig) -> None:
         self._config = config
@@ -190,6 +146,7 @@ class SQLiteBackend:
         conn = await aiosqlite.connect(
             cfg.database, isolation_level=None, uri=cfg.database.startswith("file:")
         )
+        conn._paca_mailbox = _Mailbox(asyncio.get_running_loop())  # type: ignore[attr-defined]
         try:
             pragmas = [
                 f"PRAGMA busy_timeout = {int(cfg.busy_timeout * 1000)}",
@@ -199,7 +156,7 @@ class SQLiteBackend:
             if not cfg.is_memory:
                 pragmas.append(f"PRAGMA journal_mode = {cfg.journal_mode}")
             for pragma in pragmas:
-                await _hop(conn, _fetch_value, conn._conn, pragma, ())
+                await _hop(conn, jobs.fetch_value, conn._conn, pragma, ())
         except BaseException:
             await conn.close()
             raise
@@ -221,52 +178,52 @@ class SQLiteBackend:
 
     async def ping(self, conn: aiosqlite.Connection) -> None:
         """Run ``SELECT 1``."""
-        await _hop(conn, _fetch_value, conn._conn, "SELECT 1", ())
+        await _hop(conn, jobs.fetch_value, conn._conn, "SELECT 1", ())
 
     async def server_version(self, conn: aiosqlite.Connection) -> str:
         """The SQLite library version."""
-        return str(await _hop(conn, _fetch_value, conn._conn, "SELECT sqlite_version()", ()))
+        return str(await _hop(conn, jobs.fetch_value, conn._conn, "SELECT sqlite_version()", ()))
 
     def fetch(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[list[Row]]:
         """Rows as dicts, built on the worker thread (queued now)."""
-        future: asyncio.Future[list[Row]] = _submit(conn, _fetch, sql, args)
+        future: asyncio.Future[list[Row]] = _submit(conn, jobs.fetch, sql, args)
         return future
 
     def fetch_tuples(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[list[RowTuple]]:
         """Rows as sqlite3 returns them (tuples), no copy (queued now)."""
-        future: asyncio.Future[list[RowTuple]] = _submit(conn, _fetch_tuples, sql, args)
+        future: asyncio.Future[list[RowTuple]] = _submit(conn, jobs.fetch_tuples, sql, args)
         return future
 
     def fetch_one(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[Row | None]:
         """The first row, or ``None`` (queued now)."""
-        future: asyncio.Future[Row | None] = _submit(conn, _fetch_one, sql, args)
+        future: asyncio.Future[Row | None] = _submit(conn, jobs.fetch_one, sql, args)
         return future
 
     def fetch_one_tuple(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[RowTuple | None]:
         """The first row as a tuple, or ``None`` (queued now)."""
-        future: asyncio.Future[RowTuple | None] = _submit(conn, _fetch_one_tuple, sql, args)
+        future: asyncio.Future[RowTuple | None] = _submit(conn, jobs.fetch_one_tuple, sql, args)
         return future
 
     def fetch_value(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[Any]:
         """The first column of the first row, or ``None`` (queued now)."""
-        future: asyncio.Future[Any] = _submit(conn, _fetch_value, sql, args)
+        future: asyncio.Future[Any] = _submit(conn, jobs.fetch_value, sql, args)
         return future
 
     def execute(
         self, conn: aiosqlite.Connection, sql: str, args: Sequence[Any]
     ) -> asyncio.Future[int]:
         """The affected row count (queued now)."""
-        future: asyncio.Future[int] = _submit(conn, _execute, sql, args)
+        future: asyncio.Future[int] = _submit(conn, jobs.execute, sql, args)
         return future
 
     async def execute_many(
@@ -279,7 +236,7 @@ class SQLiteBackend:
         """``executemany`` in one thread hop, inside ``BEGIN``/``COMMIT`` unless in one."""
         count: int = await _hop(
             conn,
-            _execute_many,
+            jobs.execute_many,
             conn._conn,
             sql,
             arg_lists,
@@ -289,16 +246,16 @@ class SQLiteBackend:
 
     async def begin(self, conn: aiosqlite.Connection) -> None:
         """``BEGIN IMMEDIATE``."""
-        await _hop(conn, _execute, conn._conn, "BEGIN IMMEDIATE", ())
+        await _hop(conn, jobs.execute, conn._conn, "BEGIN IMMEDIATE", ())
 
     async def commit(self, conn: aiosqlite.Connection) -> None:
         """``COMMIT``."""
-        await _hop(conn, _execute, conn._conn, "COMMIT", ())
+        await _hop(conn, jobs.execute, conn._conn, "COMMIT", ())
 
     async def rollback(self, conn: aiosqlite.Connection) -> None:
         """``ROLLBACK`` (when a transaction is open)."""
         if conn.in_transaction:
-            await _hop(conn, _execute, conn._conn, "ROLLBACK", ())
+            await _hop(conn, jobs.execute, conn._conn, "ROLLBACK", ())
 
     def in_transaction(self, conn: aiosqlite.Connection) -> bool:
         """Whether a transaction is open."""
@@ -330,7 +287,7 @@ class SQLiteBackend:
                 rows = await _hop(conn, cursor.fetchmany, batch_size)
                 if not rows:
                     return
-                yield rows if tuples else _rows(cursor, rows)
+                yield rows if tuples else jobs.rows_as_dicts(cursor, rows)
         finally:
             if conn._connection is not None:
                 await _hop(conn, cursor.close)

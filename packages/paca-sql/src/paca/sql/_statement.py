@@ -67,6 +67,8 @@ def prepare(
             and isinstance(params, Mapping)
         )
         translation = translate(query, style, named)
+        if params is None and translation.names is None and not translation.count:
+            return translation.sql, [], translation.touches_session  # nothing to bind
         return translation.sql, bind(translation, params), translation.touches_session
     build = getattr(query, "build", None)
     if build is None or isinstance(query, (bytes, str)):
