@@ -11,7 +11,9 @@ import os
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from paca.http._decode import BodyDecodeError, decode_body
+from multidict import istr
+
+from paca.http._decode import BodyDecodeError, decode_body, decode_json
 from paca.http._exchange import RawResponse
 from paca.http._http_events import RequestFinished
 from paca.http._send import CallState, display_url, status_failure
@@ -22,11 +24,20 @@ from paca.result import ErrorKind, Result, redact
 
 if TYPE_CHECKING:
     from paca.http._endpoint import APIEndpoint
+    from paca.http._route import Route
 
-__all__ = ["counts_as_breaker_failure", "default_timeout", "failure_of", "finish_call"]
+__all__ = [
+    "counts_as_breaker_failure",
+    "default_timeout",
+    "failure_of",
+    "finish_call",
+    "finish_route",
+]
 
 _log = logging.getLogger("paca.http")
 _FROM_CACHE = frozenset({"hit", "stale"})
+_CONTENT_TYPE = istr("Content-Type")
+_JSON = "application/json"
 
 
 def default_timeout() -> float:
@@ -55,6 +66,91 @@ def counts_as_breaker_failure(value: object) -> bool:
     return value.kind in DEFAULT_FAILURE_KINDS
 
 
+def finish_route(
+    client: Any,
+    route: Route,
+    call: CallState,
+    value: Any,
+    start: float,
+    cache_status: str | None,
+) -> Result[Any]:
+    """:func:`finish_call` for a plain call: a 2xx answered at once takes a shorter way.
+
+    The ``Result`` (data, meta and its key order), the statistics, the event and the log
+    line are those :func:`finish_call` makes; anything else goes through it.
+    """
+    if value.__class__ is RawResponse and cache_status is None and not call.auth_retries:
+        status = value.status
+        if 200 <= status < 300:
+            finished = now()
+            elapsed = finished - start
+            headers = value.headers
+            body = value.body
+            content_type = headers.get(_CONTENT_TYPE)
+            try:
+                if body and content_type is not None and content_type.startswith(_JSON):
+                    data = decode_json(body)  # what decode_body answers, one call fewer
+                else:
+                    data = decode_body(body, content_type)
+            except BodyDecodeError:
+                return finish_call(client, call, route.endpoint, value, start, None, route)
+            request = call.request
+            attempts = call.attempts
+            meta = {
+                "attempts": attempts,
+                "elapsed": elapsed,
+                "from_cache": False,
+                "endpoint": request.endpoint,
+                "method": request.method,
+                "status": status,
+                "headers": headers,
+            }
+            # a read-only view of this call's own dict: what Result.ok would build, minus a copy
+            result: Result[Any] = Result.ok(data, meta=MappingProxyType(meta))
+            recorder = route.recorder or _recorder(client, call, route)
+            if attempts == 1:
+                recorder.record_success(elapsed, finished)
+            else:
+                recorder.record(None, elapsed, attempts, None, finished)
+            if client._listening:
+                client._events.emit(
+                    RequestFinished(
+                        request.method,
+                        display_url(request.url, call.secrets),
+                        call.host,
+                        request.endpoint,
+                        status,
+                        None,
+                        attempts,
+                        elapsed,
+                        None,
+                    )
+                )
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug(
+                    "%s -> %s in %.1f ms (%d attempts)%s",
+                    call.label(), status, elapsed * 1000, attempts, "",
+                )  # fmt: skip
+            return result
+    return finish_call(client, call, route.endpoint, value, start, cache_status, route)
+
+
+def _recorder(client: Any, call: CallState, route: Route | None) -> StatsRecorder:
+    """The statistics recorder of the call's entry (created on its first call)."""
+    if route is not None:
+        stats_key = route.stats_key
+    else:
+        request = call.request
+        stats_key = request.endpoint or f"{request.method} {call.host}"
+    recorder: StatsRecorder | None = client._stats.get(stats_key)
+    if recorder is None:
+        recorder = client._stats[stats_key] = StatsRecorder(stats_key)
+        client._endpoint_hosts[stats_key] = call.host
+    if route is not None:
+        route.recorder = recorder
+    return recorder
+
+
 def finish_call(
     client: Any,
     call: CallState,
@@ -62,6 +158,7 @@ def finish_call(
     value: Any,
     start: float,
     cache_status: str | None,
+    route: Route | None = None,
 ) -> Result[Any]:
     """Build the final ``Result`` of a call; record statistics, emit the event, log."""
     finished = now()
@@ -94,11 +191,7 @@ def finish_call(
             meta=meta,
         )
     kind = result.kind
-    stats_key = request.endpoint or f"{request.method} {call.host}"
-    recorder = client._stats.get(stats_key)
-    if recorder is None:
-        recorder = client._stats[stats_key] = StatsRecorder(stats_key)
-        client._endpoint_hosts[stats_key] = call.host
+    recorder = (route.recorder if route is not None else None) or _recorder(client, call, route)
     recorder.record(kind, elapsed, call.attempts, cache_status, finished)
     if client._events:
         client._events.emit(
