@@ -12,12 +12,21 @@ after another (group ``http-c1``) or ``CALLS_C64`` requests from 64 concurrent t
 - ``UniversalAPIClient`` with retry, per-host breaker, limiter and statistics on.
 
 Goal: UniversalAPIClient >= 90 % of raw aiohttp's throughput (ratio <= 1.11).
+
+On a shared machine whole runs swing; ``python tests/performance/test_bench_http.py`` (in the
+bench environment: ``hatch run bench:python tests/performance/test_bench_http.py``) measures
+the same two clients, raw aiohttp and ours, alternating round by round in one process against
+one server, and prints the median time ratio of each group.
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
+import sys
 import textwrap
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -25,7 +34,12 @@ import pytest
 
 from paca.http._client import UniversalAPIClient
 from paca.resilience import BreakerConfig, RateLimiter, RetryPolicy
-from paca_testing.processes import server_process
+
+try:
+    from paca_testing.processes import server_process
+except ImportError:  # run as a script: pytest is not there to put tests/support on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+    from paca_testing.processes import server_process
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -74,13 +88,10 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     event_loop.close()
 
 
-def _measure(
-    benchmark: Any,
-    loop: asyncio.AbstractEventLoop,
-    one: Callable[[], Awaitable[Any]],
-    concurrency: int,
-    calls: int,
-) -> None:
+def _batch(
+    one: Callable[[], Awaitable[Any]], concurrency: int, calls: int
+) -> Callable[[], Awaitable[None]]:
+    """One round: ``calls`` calls of ``one`` from ``concurrency`` tasks."""
     per_task = calls // concurrency
 
     async def worker() -> None:
@@ -93,6 +104,17 @@ def _measure(
         else:
             await asyncio.gather(*(worker() for _ in range(concurrency)))
 
+    return batch
+
+
+def _measure(
+    benchmark: Any,
+    loop: asyncio.AbstractEventLoop,
+    one: Callable[[], Awaitable[Any]],
+    concurrency: int,
+    calls: int,
+) -> None:
+    batch = _batch(one, concurrency, calls)
     loop.run_until_complete(batch())  # warm-up: connections opened, breaker window filled
     benchmark.pedantic(lambda: loop.run_until_complete(batch()), rounds=ROUNDS, iterations=1)
     benchmark.extra_info["calls"] = calls
@@ -185,18 +207,22 @@ def test_aiohttp_tenacity_purgatory_aiolimiter(
         loop.run_until_complete(session.close())
 
 
+def _full_stack_client(server_url: str) -> UniversalAPIClient:
+    return UniversalAPIClient(
+        server_url,
+        retry=RetryPolicy(attempts=3),
+        breaker=BreakerConfig(),
+        rate_limit=RateLimiter(HUGE, per=1.0),
+    )
+
+
 @pytest.mark.parametrize(("concurrency", "calls", "group"), CASES)
 def test_universal_api_client_full_stack(
     benchmark: Any, loop: asyncio.AbstractEventLoop, server_url: str,
     concurrency: int, calls: int, group: str,
 ) -> None:  # fmt: skip
     benchmark.group = group
-    client = UniversalAPIClient(
-        server_url,
-        retry=RetryPolicy(attempts=3),
-        breaker=BreakerConfig(),
-        rate_limit=RateLimiter(HUGE, per=1.0),
-    )
+    client = _full_stack_client(server_url)
     loop.run_until_complete(client.initialize())
 
     async def one() -> Any:
@@ -209,3 +235,56 @@ def test_universal_api_client_full_stack(
         assert next(iter(client.stats().values())).count >= calls
     finally:
         loop.run_until_complete(client.cleanup())
+
+
+async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
+    """Per group, the time ratio ours / raw of each pair of rounds (order alternating)."""
+    session = await _make_session()
+    client = _full_stack_client(server_url)
+    await client.initialize()
+    url = server_url + "/item"
+
+    async def raw() -> Any:
+        async with session.get(url) as response:
+            return await response.json()
+
+    async def ours() -> Any:
+        result = await client.get("/item")
+        assert result.is_success
+        return result.data
+
+    ratios: dict[str, list[float]] = {}
+    try:
+        for concurrency, calls, group in CASES:
+            batches = [_batch(one, concurrency, calls) for one in (raw, ours)]
+            for batch in batches:
+                await batch()  # warm-up
+            ratios[group] = []
+            for n in range(rounds):
+                seconds = [0.0, 0.0]
+                for index in (0, 1) if n % 2 else (1, 0):
+                    started = time.perf_counter()
+                    await batches[index]()
+                    seconds[index] = time.perf_counter() - started
+                ratios[group].append(seconds[1] / seconds[0])
+    finally:
+        await session.close()
+        await client.cleanup()
+    return ratios
+
+
+def main(rounds: int = 31) -> None:
+    """Print the median ratio ours / raw aiohttp of each group, rounds interleaved."""
+    with server_process(SERVER) as port:
+        ratios = asyncio.run(_interleaved(f"http://127.0.0.1:{port}", rounds))
+    for group, values in ratios.items():
+        quartiles = statistics.quantiles(values, n=4)
+        print(
+            f"{group}: UniversalAPIClient / raw aiohttp = {statistics.median(values):.3f} "
+            f"(median of {len(values)} interleaved rounds; quartiles "
+            f"{quartiles[0]:.3f}-{quartiles[2]:.3f})"
+        )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 31)

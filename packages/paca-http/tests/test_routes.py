@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 import aiohttp
 import pytest
@@ -293,3 +294,19 @@ def test_received_builds_what_the_constructor_builds() -> None:
     assert repr(fast) == repr(built)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.status = 500  # type: ignore[misc]
+
+
+async def test_configuration_attributes_behave_as_plain_attributes(server: TestServer) -> None:
+    async with UniversalAPIClient(server.url, retry=FAST) as client:
+        with patch.object(client, "retry", None):
+            assert client.retry is None
+            patched = await client.get("/flaky/p?fail=10")
+        assert client.retry is FAST
+        restored = await client.get("/flaky/p?fail=10")
+        del client.rate_limit
+        with pytest.raises(AttributeError):
+            _ = client.rate_limit
+        client.rate_limit = None
+        assert (await client.get("/posts")).is_success
+    assert patched.meta["attempts"] == 1
+    assert restored.meta["attempts"] == 3

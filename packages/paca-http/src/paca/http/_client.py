@@ -103,6 +103,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         >>> # async with client: result = await client.get("get_post", path_params={"id": 1})
     """
 
+    _auth: AuthProvider | None
+    _retry: RetryPolicy | None
+    _rate_limit: RateLimiter | None
+    _registry: APIRegistry
+
     def __init__(
         self,
         base_url: str = "",
@@ -208,7 +213,21 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         """The aiohttp session (``None`` before ``initialize()``)."""
         return self._session
 
-    # -- configuration that prepared calls depend on: assigning it drops them -----------------
+    # -- configuration that prepared calls depend on ------------------------------------------
+    # Plain attributes as far as callers can tell (set, read, delete); assigning or deleting
+    # one drops the plain calls prepared from it (see paca.http._route).
+
+    def _configure(self, name: str, value: Any) -> None:
+        self.__dict__[name] = value
+        routes = self.__dict__.get("_routes")
+        if routes:
+            routes.clear()
+
+    def _unconfigure(self, name: str) -> None:
+        del self.__dict__[name]
+        routes = self.__dict__.get("_routes")
+        if routes:
+            routes.clear()
 
     @property
     def auth(self) -> AuthProvider | None:
@@ -217,8 +236,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @auth.setter
     def auth(self, value: AuthProvider | None) -> None:
-        self._auth = value
-        self._routes.clear()
+        self._configure("_auth", value)
+
+    @auth.deleter
+    def auth(self) -> None:
+        self._unconfigure("_auth")
 
     @property
     def retry(self) -> RetryPolicy | None:
@@ -227,8 +249,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @retry.setter
     def retry(self, value: RetryPolicy | None) -> None:
-        self._retry = value
-        self._routes.clear()
+        self._configure("_retry", value)
+
+    @retry.deleter
+    def retry(self) -> None:
+        self._unconfigure("_retry")
 
     @property
     def rate_limit(self) -> RateLimiter | None:
@@ -237,8 +262,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @rate_limit.setter
     def rate_limit(self, value: RateLimiter | None) -> None:
-        self._rate_limit = value
-        self._routes.clear()
+        self._configure("_rate_limit", value)
+
+    @rate_limit.deleter
+    def rate_limit(self) -> None:
+        self._unconfigure("_rate_limit")
 
     @property
     def registry(self) -> APIRegistry:
@@ -247,8 +275,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @registry.setter
     def registry(self, value: APIRegistry) -> None:
-        self._registry = value
-        self._routes.clear()
+        self._configure("_registry", value)
+
+    @registry.deleter
+    def registry(self) -> None:
+        self._unconfigure("_registry")
 
     # -- endpoints, listeners, statistics ----------------------------------------------------
 
