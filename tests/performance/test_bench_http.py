@@ -16,13 +16,17 @@ Goal: UniversalAPIClient >= 90 % of raw aiohttp's throughput (ratio <= 1.11).
 On a shared machine whole runs swing; ``python tests/performance/test_bench_http.py`` (in the
 bench environment: ``hatch run bench:python tests/performance/test_bench_http.py``) measures
 the same two clients, raw aiohttp and ours, alternating round by round in one process against
-one server, and prints the median time ratio of each group.
+one server, and prints the median time ratio of each group; with ``--instructions`` it counts
+instead the instructions per request of each (valgrind), which no other load disturbs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import re
 import statistics
+import subprocess
 import sys
 import textwrap
 import time
@@ -237,8 +241,8 @@ def test_universal_api_client_full_stack(
         loop.run_until_complete(client.cleanup())
 
 
-async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
-    """Per group, the time ratio ours / raw of each pair of rounds (order alternating)."""
+async def _pair(server_url: str) -> tuple[Callable[[], Awaitable[None]], dict[str, Any]]:
+    """Raw aiohttp and ours, set up as in the benchmarks; returns (close, {name: one call})."""
     session = await _make_session()
     client = _full_stack_client(server_url)
     await client.initialize()
@@ -253,10 +257,20 @@ async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
         assert result.is_success
         return result.data
 
+    async def close() -> None:
+        await session.close()
+        await client.cleanup()
+
+    return close, {"raw": raw, "ours": ours}
+
+
+async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
+    """Per group, the time ratio ours / raw of each pair of rounds (order alternating)."""
+    close, clients = await _pair(server_url)
     ratios: dict[str, list[float]] = {}
     try:
         for concurrency, calls, group in CASES:
-            batches = [_batch(one, concurrency, calls) for one in (raw, ours)]
+            batches = [_batch(clients[name], concurrency, calls) for name in ("raw", "ours")]
             for batch in batches:
                 await batch()  # warm-up
             ratios[group] = []
@@ -268,13 +282,58 @@ async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
                     seconds[index] = time.perf_counter() - started
                 ratios[group].append(seconds[1] / seconds[0])
     finally:
-        await session.close()
-        await client.cleanup()
+        await close()
     return ratios
 
 
-def main(rounds: int = 31) -> None:
-    """Print the median ratio ours / raw aiohttp of each group, rounds interleaved."""
+async def _only(server_url: str, name: str, rounds: int, concurrency: int, calls: int) -> None:
+    """A warm-up round then ``rounds`` rounds of one client (what --instructions counts)."""
+    close, clients = await _pair(server_url)
+    try:
+        batch = _batch(clients[name], concurrency, calls)
+        for _ in range(rounds + 1):
+            await batch()
+    finally:
+        await close()
+
+
+def _instructions(name: str, concurrency: int, calls: int) -> float:
+    """Instructions per call of one client, counted by valgrind (this process only)."""
+    counts = []
+    for rounds in (1, 4):
+        command = [
+            "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+            sys.executable, __file__, "--only", name, str(rounds), str(concurrency), str(calls),
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        assert found is not None, done.stderr[-2000:]
+        counts.append(int(found.group(1).replace(",", "")))
+    return (counts[1] - counts[0]) / (3 * calls)
+
+
+def main(argv: list[str]) -> None:
+    """Print ours / raw aiohttp per group: time ratio of interleaved rounds, or instructions.
+
+    ``[ROUNDS]``: the median time ratio over ROUNDS (default 31) pairs of rounds, the two
+    clients alternating in one process. ``--instructions``: instructions per request of each
+    client counted by valgrind (independent of the machine's load; needs valgrind).
+    """
+    if argv[:1] == ["--only"]:
+        name, rounds, concurrency, calls = argv[1], *map(int, argv[2:5])
+        with server_process(SERVER) as port:
+            asyncio.run(_only(f"http://127.0.0.1:{port}", name, rounds, concurrency, calls))
+        return
+    if argv[:1] == ["--instructions"]:
+        for concurrency, calls, group in CASES:
+            raw, ours = (_instructions(name, concurrency, calls) for name in ("raw", "ours"))
+            print(
+                f"{group}: instructions per request: raw aiohttp {raw / 1000:.1f}k, "
+                f"UniversalAPIClient {ours / 1000:.1f}k, ratio {ours / raw:.3f}"
+            )
+        return
+    rounds = int(argv[0]) if argv else 31
     with server_process(SERVER) as port:
         ratios = asyncio.run(_interleaved(f"http://127.0.0.1:{port}", rounds))
     for group, values in ratios.items():
@@ -287,4 +346,4 @@ def main(rounds: int = 31) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 31)
+    main(sys.argv[1:])
