@@ -217,15 +217,8 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
     # Plain attributes as far as callers can tell (set, read, delete); assigning or deleting
     # one drops the plain calls prepared from it (see paca.http._route).
 
-    def _configure(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
-        routes = self.__dict__.get("_routes")
-        if routes:
-            routes.clear()
-
-    def _unconfigure(self, name: str) -> None:
-        del self.__dict__[name]
-        routes = self.__dict__.get("_routes")
+    def _drop_routes(self) -> None:
+        routes = getattr(self, "_routes", None)  # None while __init__ has not set it
         if routes:
             routes.clear()
 
@@ -236,11 +229,13 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @auth.setter
     def auth(self, value: AuthProvider | None) -> None:
-        self._configure("_auth", value)
+        self._auth = value
+        self._drop_routes()
 
     @auth.deleter
     def auth(self) -> None:
-        self._unconfigure("_auth")
+        del self._auth
+        self._drop_routes()
 
     @property
     def retry(self) -> RetryPolicy | None:
@@ -249,11 +244,13 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @retry.setter
     def retry(self, value: RetryPolicy | None) -> None:
-        self._configure("_retry", value)
+        self._retry = value
+        self._drop_routes()
 
     @retry.deleter
     def retry(self) -> None:
-        self._unconfigure("_retry")
+        del self._retry
+        self._drop_routes()
 
     @property
     def rate_limit(self) -> RateLimiter | None:
@@ -262,11 +259,13 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @rate_limit.setter
     def rate_limit(self, value: RateLimiter | None) -> None:
-        self._configure("_rate_limit", value)
+        self._rate_limit = value
+        self._drop_routes()
 
     @rate_limit.deleter
     def rate_limit(self) -> None:
-        self._unconfigure("_rate_limit")
+        del self._rate_limit
+        self._drop_routes()
 
     @property
     def registry(self) -> APIRegistry:
@@ -275,11 +274,13 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     @registry.setter
     def registry(self, value: APIRegistry) -> None:
-        self._configure("_registry", value)
+        self._registry = value
+        self._drop_routes()
 
     @registry.deleter
     def registry(self) -> None:
-        self._unconfigure("_registry")
+        del self._registry
+        self._drop_routes()
 
     # -- endpoints, listeners, statistics ----------------------------------------------------
 
@@ -477,7 +478,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
             value = failure_of(exc, call.secrets)
         result = finish_route(self, route, call, value, start, cache_status)
-        if self.cache is not None and result.is_success and not route.cacheable:
+        if self.cache is not None and not route.cacheable and result.is_success:
             await self.cache.invalidate(call.request.url)
         return result
 
