@@ -7,8 +7,11 @@ and a route must follow every change of what it was derived from.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import inspect
+import logging
+import re
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
@@ -310,3 +313,40 @@ async def test_configuration_attributes_behave_as_plain_attributes(server: TestS
         assert (await client.get("/posts")).is_success
     assert patched.meta["attempts"] == 1
     assert restored.meta["attempts"] == 3
+
+
+async def test_plain_calls_log_the_same_debug_line(
+    server: TestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="paca.http")
+    async with UniversalAPIClient(server.url) as client:
+        for target in ("/posts", "/status/404"):
+            await client.get(target)
+            await client.get(target, headers={})
+    lines = [re.sub(r"in [\d.]+ ms", "in _ ms", r.getMessage()) for r in caplog.records]
+    finished = [line for line in lines if " -> " in line]
+    assert len(finished) == 4
+    assert finished[0] == finished[1]
+    assert finished[2] == finished[3]
+    assert finished[0].startswith("GET http://127.0.0.1:")
+    assert finished[0].endswith("/posts -> 200 in _ ms (1 attempts)")
+    assert ": HTTP 404 Not Found for GET" in finished[2]
+
+
+async def test_plain_call_with_a_cache_set_while_it_runs(server: TestServer) -> None:
+    invalidated: list[str] = []
+
+    class Cache:
+        async def fetch(self, request: Any, origin: Any, policy: Any) -> Any:
+            return await origin(request), "miss"
+
+        async def invalidate(self, url: str) -> None:
+            invalidated.append(url)
+
+    async with UniversalAPIClient(server.url) as client:
+        pending = asyncio.ensure_future(client.delete("/items/3"))
+        await asyncio.sleep(0)  # the call is under way, without a cache
+        client.cache = Cache()
+        deleted = await pending
+    assert deleted.is_success
+    assert invalidated == [server.url + "/items/3"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -18,13 +19,19 @@ import aiohttp
 
 from paca.http._client_cache import CACHEABLE, OriginFailedError, fetch_through_cache
 from paca.http._client_prepare import prepare_call
+from paca.http._decode import BodyDecodeError, decode_body, decode_json
+from paca.http._exchange import RawResponse
 from paca.http._lifecycle import AsyncLifecycle
 from paca.http._outcome import (
+    CONTENT_TYPE,
+    JSON,
     counts_as_breaker_failure,
     default_timeout,
+    emit_finished,
     failure_of,
     finish_call,
-    finish_route,
+    log_finished,
+    recorder_of,
 )
 from paca.http._prepare import (
     UNSET,
@@ -439,11 +446,13 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     # -- internals --------------------------------------------------------------------------
 
-    async def _plain(self, method: str | HTTPMethod, target: str) -> Result[Any]:
+    async def _plain(self, method: str | HTTPMethod, target: str) -> Result[Any]:  # noqa: PLR0912 - the hot path, inlined
         """:meth:`request` without per-call options: the request is prepared once per target.
 
         Same outcome as the general path (see :mod:`paca.http._route`); only the work that
-        does not change from one call to the next is skipped.
+        does not change from one call to the next is skipped. A 2xx answered at once is
+        finished here (what :func:`finish_call` does for it, without the call); anything
+        else goes through :func:`finish_call`.
         """
         transport = self._transport
         if transport is None:
@@ -452,9 +461,71 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         route = self._routes.get((method, target))
         if route is None or route.version != self._registry._version:
             route = build_route(self, method, target)
+        if self.cache is not None:
+            return await self._plain_cached(route, transport, start)
+        call = CallState(
+            route.request,
+            route.host,
+            route.timeout,
+            route.auth,
+            route.secrets,
+            route.limiter,
+            route.limiter_key,
+            None,
+            route.allow_redirects,
+            route,
+        )
+        try:
+            value = await route.pipeline.call(transport.attempt, call)
+        except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
+            value = failure_of(exc, call.secrets)
+        if value.__class__ is not RawResponse or call.auth_retries or not 200 <= value.status < 300:
+            result = finish_call(self, call, route.endpoint, value, start, None, route)
+        else:
+            finished = now()
+            elapsed = finished - start
+            headers = value.headers
+            body = value.body
+            content_type = headers.get(CONTENT_TYPE)
+            try:
+                if body and content_type is not None and content_type.startswith(JSON):
+                    data = decode_json(body)  # what decode_body answers, one call fewer
+                else:
+                    data = decode_body(body, content_type)
+            except BodyDecodeError:
+                return finish_call(self, call, route.endpoint, value, start, None, route)
+            request = call.request
+            attempts = call.attempts
+            status = value.status
+            meta = {
+                "attempts": attempts,
+                "elapsed": elapsed,
+                "from_cache": False,
+                "endpoint": request.endpoint,
+                "method": request.method,
+                "status": status,
+                "headers": headers,
+            }
+            # a read-only view of this call's own dict: what Result.ok would build, minus a copy
+            result = Result.ok(data, meta=MappingProxyType(meta))
+            recorder = route.recorder or recorder_of(self, call, route)
+            if attempts == 1:
+                recorder.record_success(elapsed, finished)
+            else:
+                recorder.record(None, elapsed, attempts, None, finished)
+            if self._listening:
+                emit_finished(self, call, status, None, elapsed, None)
+            if _log.isEnabledFor(logging.DEBUG):
+                log_finished(call, status, None, elapsed, result)
+        if self.cache is not None and not route.cacheable and result.is_success:
+            await self.cache.invalidate(call.request.url)  # a cache set while this call ran
+        return result
+
+    async def _plain_cached(self, route: Route, transport: Transport, start: float) -> Result[Any]:
+        """A plain call with a response cache (the cache gets a request of its own)."""
         cache = self.cache
         call = CallState(
-            route.request if cache is None else route.request_for(cache),
+            route.request_for(cache),
             route.host,
             route.timeout,
             route.auth,
@@ -467,7 +538,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         )
         cache_status: str | None = None
         try:
-            if cache is not None and route.cacheable:
+            if route.cacheable:
                 value, cache_status = await fetch_through_cache(
                     cache, transport, call, route.pipeline, route.endpoint
                 )
@@ -477,7 +548,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
             value = exc.result
         except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
             value = failure_of(exc, call.secrets)
-        result = finish_route(self, route, call, value, start, cache_status)
+        result = finish_call(self, call, route.endpoint, value, start, cache_status, route)
         if self.cache is not None and not route.cacheable and result.is_success:
             await self.cache.invalidate(call.request.url)
         return result

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from multidict import istr
 
-from paca.http._decode import BodyDecodeError, decode_body, decode_json
+from paca.http._decode import BodyDecodeError, decode_body
 from paca.http._exchange import RawResponse
 from paca.http._http_events import RequestFinished
 from paca.http._send import CallState, display_url, status_failure
@@ -27,17 +27,23 @@ if TYPE_CHECKING:
     from paca.http._route import Route
 
 __all__ = [
+    "CONTENT_TYPE",
+    "JSON",
     "counts_as_breaker_failure",
     "default_timeout",
+    "emit_finished",
     "failure_of",
     "finish_call",
-    "finish_route",
+    "log_finished",
+    "recorder_of",
 ]
 
 _log = logging.getLogger("paca.http")
 _FROM_CACHE = frozenset({"hit", "stale"})
-_CONTENT_TYPE = istr("Content-Type")
-_JSON = "application/json"
+#: ``Content-Type`` as an ``istr`` (a lookup skips case-folding it), and the JSON media type
+#: a plain call's answer is checked against before :func:`decode_body`'s general parsing.
+CONTENT_TYPE = istr("Content-Type")
+JSON = "application/json"
 
 
 def default_timeout() -> float:
@@ -66,77 +72,8 @@ def counts_as_breaker_failure(value: object) -> bool:
     return value.kind in DEFAULT_FAILURE_KINDS
 
 
-def finish_route(
-    client: Any,
-    route: Route,
-    call: CallState,
-    value: Any,
-    start: float,
-    cache_status: str | None,
-) -> Result[Any]:
-    """:func:`finish_call` for a plain call: a 2xx answered at once takes a shorter way.
-
-    The ``Result`` (data, meta and its key order), the statistics, the event and the log
-    line are those :func:`finish_call` makes; anything else goes through it.
-    """
-    if value.__class__ is RawResponse and cache_status is None and not call.auth_retries:
-        status = value.status
-        if 200 <= status < 300:
-            finished = now()
-            elapsed = finished - start
-            headers = value.headers
-            body = value.body
-            content_type = headers.get(_CONTENT_TYPE)
-            try:
-                if body and content_type is not None and content_type.startswith(_JSON):
-                    data = decode_json(body)  # what decode_body answers, one call fewer
-                else:
-                    data = decode_body(body, content_type)
-            except BodyDecodeError:
-                return finish_call(client, call, route.endpoint, value, start, None, route)
-            request = call.request
-            attempts = call.attempts
-            meta = {
-                "attempts": attempts,
-                "elapsed": elapsed,
-                "from_cache": False,
-                "endpoint": request.endpoint,
-                "method": request.method,
-                "status": status,
-                "headers": headers,
-            }
-            # a read-only view of this call's own dict: what Result.ok would build, minus a copy
-            result: Result[Any] = Result.ok(data, meta=MappingProxyType(meta))
-            recorder = route.recorder or _recorder(client, call, route)
-            if attempts == 1:
-                recorder.record_success(elapsed, finished)
-            else:
-                recorder.record(None, elapsed, attempts, None, finished)
-            if client._listening:
-                client._events.emit(
-                    RequestFinished(
-                        request.method,
-                        display_url(request.url, call.secrets),
-                        call.host,
-                        request.endpoint,
-                        status,
-                        None,
-                        attempts,
-                        elapsed,
-                        None,
-                    )
-                )
-            if _log.isEnabledFor(logging.DEBUG):
-                _log.debug(
-                    "%s -> %s in %.1f ms (%d attempts)%s",
-                    call.label(), status, elapsed * 1000, attempts, "",
-                )  # fmt: skip
-            return result
-    return finish_call(client, call, route.endpoint, value, start, cache_status, route)
-
-
-def _recorder(client: Any, call: CallState, route: Route | None) -> StatsRecorder:
-    """The statistics recorder of the call's entry (created on its first call)."""
+def recorder_of(client: Any, call: CallState, route: Route | None) -> StatsRecorder:
+    """The statistics recorder of the call's entry (created on its first call; kept by a route)."""
     if route is not None:
         stats_key = route.stats_key
     else:
@@ -191,32 +128,57 @@ def finish_call(
             meta=meta,
         )
     kind = result.kind
-    recorder = (route.recorder if route is not None else None) or _recorder(client, call, route)
+    recorder = (route.recorder if route is not None else None) or recorder_of(client, call, route)
     recorder.record(kind, elapsed, call.attempts, cache_status, finished)
-    if client._events:
-        client._events.emit(
-            RequestFinished(
-                request.method,
-                display_url(request.url, call.secrets),
-                call.host,
-                request.endpoint,
-                result.meta.get("status"),
-                kind,
-                call.attempts,
-                elapsed,
-                cache_status,
-            )
-        )
+    status = result.meta.get("status")
+    if client._listening:
+        emit_finished(client, call, status, kind, elapsed, cache_status)
     if _log.isEnabledFor(logging.DEBUG):
-        _log.debug(
-            "%s -> %s in %.1f ms (%d attempts)%s",
-            call.label(),
-            result.meta.get("status", kind),
-            elapsed * 1000,
-            call.attempts,
-            "" if kind is None else f": {result.error}",
-        )
+        log_finished(call, status, kind, elapsed, result)
     return result
+
+
+def emit_finished(
+    client: Any,
+    call: CallState,
+    status: int | None,
+    kind: ErrorKind | None,
+    elapsed: float,
+    cache_status: str | None,
+) -> None:
+    """Give the client's listeners the call's :class:`RequestFinished` event."""
+    request = call.request
+    client._events.emit(
+        RequestFinished(
+            request.method,
+            display_url(request.url, call.secrets),
+            call.host,
+            request.endpoint,
+            status,
+            kind,
+            call.attempts,
+            elapsed,
+            cache_status,
+        )
+    )
+
+
+def log_finished(
+    call: CallState,
+    status: int | None,
+    kind: ErrorKind | None,
+    elapsed: float,
+    result: Result[Any],
+) -> None:
+    """The call's debug line (the caller checked that debug logging is on)."""
+    _log.debug(
+        "%s -> %s in %.1f ms (%d attempts)%s",
+        call.label(),
+        kind if status is None else status,
+        elapsed * 1000,
+        call.attempts,
+        "" if kind is None else f": {result.error}",
+    )
 
 
 def failure_of(exc: Exception, secrets: tuple[str, ...]) -> Result[Any]:
