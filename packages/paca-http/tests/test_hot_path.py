@@ -27,6 +27,10 @@ BODIES = [
     '{"a": 1}'.encode("utf-16-be"),
     '{"a": 1}'.encode("utf-32"),
     '{"a": 1}'.encode("utf-8-sig"),
+    b'{"a": 1} ',  # whitespace after the value: the scanner's answer is not taken as is
+    b'\n\t{"a": 1}',  # whitespace before it
+    b"[Infinity, -Infinity]",
+    b'[1, {"b": [true, null, -0.5e3]}, "\\\\"]',
 ]
 
 
@@ -36,7 +40,9 @@ def test_json_fast_path_matches_json_loads(body: bytes) -> None:
     assert decode_body(body, "application/json; charset=utf-8") == json.loads(body)
 
 
-@pytest.mark.parametrize("body", [b"{", b"\xff\xfe{", b"\xef", b'{"a": "\xff"}', b"nope"])
+@pytest.mark.parametrize(
+    "body", [b"{", b"\xff\xfe{", b"\xef", b'{"a": "\xff"}', b"nope", b"1 2", b'{"a": 1}x', b" "]
+)
 def test_json_fast_path_raises_what_json_loads_raises(body: bytes) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - json.loads' own error, for comparison
         json.loads(body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -18,12 +19,19 @@ import aiohttp
 
 from paca.http._client_cache import CACHEABLE, OriginFailedError, fetch_through_cache
 from paca.http._client_prepare import prepare_call
+from paca.http._decode import BodyDecodeError, decode_body, decode_json
+from paca.http._exchange import RawResponse
 from paca.http._lifecycle import AsyncLifecycle
 from paca.http._outcome import (
+    CONTENT_TYPE,
+    JSON,
     counts_as_breaker_failure,
     default_timeout,
+    emit_finished,
     failure_of,
     finish_call,
+    log_finished,
+    recorder_of,
 )
 from paca.http._prepare import (
     UNSET,
@@ -32,7 +40,8 @@ from paca.http._prepare import (
     split_userinfo,
 )
 from paca.http._registry import APIRegistry
-from paca.http._send import Transport, display_url
+from paca.http._route import build_route
+from paca.http._send import CallState, Transport, display_url
 from paca.http._stats import EndpointStats, StatsRecorder, now
 from paca.http._stream import StreamMixin
 from paca.resilience import (
@@ -52,11 +61,13 @@ if TYPE_CHECKING:
     from paca.http._endpoint import APIEndpoint
     from paca.http._methods import HTTPMethod
     from paca.http._prepare import ParamsLike
+    from paca.http._route import Route
 
 __all__ = ["ClientNotInitializedError", "UniversalAPIClient"]
 
 _log = logging.getLogger("paca.http")
 _DEFAULT: Any = object()
+_NOT_INITIALIZED = "call `await client.initialize()` (or use `async with`) before requests"
 
 
 class ClientNotInitializedError(RuntimeError):
@@ -99,6 +110,11 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         >>> # async with client: result = await client.get("get_post", path_params={"id": 1})
     """
 
+    _auth: AuthProvider | None
+    _retry: RetryPolicy | None
+    _rate_limit: RateLimiter | None
+    _registry: APIRegistry
+
     def __init__(
         self,
         base_url: str = "",
@@ -123,6 +139,8 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         keep_cookies: bool = False,
         name: str = "http",
     ) -> None:
+        # plain calls prepared once, by (method, target); see paca.http._route
+        self._routes: dict[tuple[Any, str], Route] = {}
         url, user, password = split_userinfo(base_url.rstrip("/"))
         self._base = url
         self._base_host = host_of(url) if url else ""
@@ -136,6 +154,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         self._headers = build_headers([default_headers], secrets)
         self._secrets = tuple(dict.fromkeys(secrets))
         self._timeout = float(timeout) if timeout is not None else default_timeout()
+        self._session_timeout = aiohttp.ClientTimeout(total=self._timeout)
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self.auth = auth
         self.retry = RetryPolicy(attempts=3, max_retry_after=60.0) if retry is _DEFAULT else retry
@@ -161,6 +180,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         self._keep_cookies = keep_cookies
         self.name = name
         self._events: Listeners[Any] = Listeners()
+        self._listening = False  # whether _events has a listener: one attribute read per call
         self._breakers: dict[str, CircuitBreaker] = {}
         self._pipelines: dict[tuple[str, int, int], Pipeline] = {}
         self._stats: dict[str, StatsRecorder] = {}
@@ -178,7 +198,7 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         jar = aiohttp.CookieJar() if self._keep_cookies else aiohttp.DummyCookieJar()
         self._session = aiohttp.ClientSession(
             connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            timeout=self._session_timeout,
             cookie_jar=jar,
             raise_for_status=False,
         )
@@ -200,6 +220,75 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         """The aiohttp session (``None`` before ``initialize()``)."""
         return self._session
 
+    # -- configuration that prepared calls depend on ------------------------------------------
+    # Plain attributes as far as callers can tell (set, read, delete); assigning or deleting
+    # one drops the plain calls prepared from it (see paca.http._route).
+
+    def _drop_routes(self) -> None:
+        routes = getattr(self, "_routes", None)  # None while __init__ has not set it
+        if routes:
+            routes.clear()
+
+    @property
+    def auth(self) -> AuthProvider | None:
+        """The auth provider applied to every attempt (an endpoint's own replaces it)."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, value: AuthProvider | None) -> None:
+        self._auth = value
+        self._drop_routes()
+
+    @auth.deleter
+    def auth(self) -> None:
+        del self._auth
+        self._drop_routes()
+
+    @property
+    def retry(self) -> RetryPolicy | None:
+        """The retry policy of idempotent calls (``None``: no retries)."""
+        return self._retry
+
+    @retry.setter
+    def retry(self, value: RetryPolicy | None) -> None:
+        self._retry = value
+        self._drop_routes()
+
+    @retry.deleter
+    def retry(self) -> None:
+        del self._retry
+        self._drop_routes()
+
+    @property
+    def rate_limit(self) -> RateLimiter | None:
+        """The rate limiter (``None``: no limit)."""
+        return self._rate_limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: RateLimiter | None) -> None:
+        self._rate_limit = value
+        self._drop_routes()
+
+    @rate_limit.deleter
+    def rate_limit(self) -> None:
+        del self._rate_limit
+        self._drop_routes()
+
+    @property
+    def registry(self) -> APIRegistry:
+        """The endpoints calls can name."""
+        return self._registry
+
+    @registry.setter
+    def registry(self, value: APIRegistry) -> None:
+        self._registry = value
+        self._drop_routes()
+
+    @registry.deleter
+    def registry(self) -> None:
+        del self._registry
+        self._drop_routes()
+
     # -- endpoints, listeners, statistics ----------------------------------------------------
 
     def register_endpoint(self, endpoint: APIEndpoint, *, replace: bool = False) -> APIEndpoint:
@@ -212,7 +301,14 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         Breaker events of the per-host breakers are forwarded too. A listener that raises is
         logged and ignored. Returns a function that removes the listener.
         """
-        return self._events.add(listener)
+        remove = self._events.add(listener)
+        self._listening = True
+
+        def remove_listener() -> None:
+            remove()
+            self._listening = bool(self._events)
+
+        return remove_listener
 
     def stats(self) -> dict[str, EndpointStats]:
         """Statistics per endpoint name (``"METHOD host"`` for calls by path)."""
@@ -236,23 +332,33 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
 
     async def get(self, target: str, **options: Any) -> Result[Any]:
         """``GET`` an endpoint name or a path; see :meth:`request` for ``options``."""
-        return await self.request("GET", target, **options)
+        if options:
+            return await self.request("GET", target, **options)
+        return await self._plain("GET", target)
 
     async def post(self, target: str, **options: Any) -> Result[Any]:
         """``POST`` to an endpoint name or a path; see :meth:`request`."""
-        return await self.request("POST", target, **options)
+        if options:
+            return await self.request("POST", target, **options)
+        return await self._plain("POST", target)
 
     async def put(self, target: str, **options: Any) -> Result[Any]:
         """``PUT`` to an endpoint name or a path; see :meth:`request`."""
-        return await self.request("PUT", target, **options)
+        if options:
+            return await self.request("PUT", target, **options)
+        return await self._plain("PUT", target)
 
     async def patch(self, target: str, **options: Any) -> Result[Any]:
         """``PATCH`` an endpoint name or a path; see :meth:`request`."""
-        return await self.request("PATCH", target, **options)
+        if options:
+            return await self.request("PATCH", target, **options)
+        return await self._plain("PATCH", target)
 
     async def delete(self, target: str, **options: Any) -> Result[Any]:
         """``DELETE`` an endpoint name or a path; see :meth:`request`."""
-        return await self.request("DELETE", target, **options)
+        if options:
+            return await self.request("DELETE", target, **options)
+        return await self._plain("DELETE", target)
 
     async def call(self, endpoint: str, **options: Any) -> Result[Any]:
         """Call a registered endpoint with its own method; see :meth:`request`."""
@@ -301,10 +407,19 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
             EndpointError: An unknown endpoint name or bad path parameters.
             TypeError: An unsupported body.
         """
+        if (
+            path_params is None
+            and params is None
+            and json is UNSET
+            and data is None
+            and headers is None
+            and idempotency_key is None
+            and timeout is None
+        ):
+            return await self._plain(method, target)
         transport = self._transport
         if transport is None:
-            msg = "call `await client.initialize()` (or use `async with`) before requests"
-            raise ClientNotInitializedError(msg)
+            raise ClientNotInitializedError(_NOT_INITIALIZED)
         start = now()
         call, endpoint, retry, limiter = prepare_call(
             self, str(method).upper(), target, path_params, params, json, data, headers,
@@ -330,6 +445,113 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         return result
 
     # -- internals --------------------------------------------------------------------------
+
+    async def _plain(self, method: str | HTTPMethod, target: str) -> Result[Any]:  # noqa: PLR0912 - the hot path, inlined
+        """:meth:`request` without per-call options: the request is prepared once per target.
+
+        Same outcome as the general path (see :mod:`paca.http._route`); only the work that
+        does not change from one call to the next is skipped. A 2xx answered at once is
+        finished here (what :func:`finish_call` does for it, without the call); anything
+        else goes through :func:`finish_call`.
+        """
+        transport = self._transport
+        if transport is None:
+            raise ClientNotInitializedError(_NOT_INITIALIZED)
+        start = now()
+        route = self._routes.get((method, target))
+        if route is None or route.version != self._registry._version:
+            route = build_route(self, method, target)
+        if self.cache is not None:
+            return await self._plain_cached(route, transport, start)
+        call = CallState(
+            route.request,
+            route.host,
+            route.timeout,
+            route.auth,
+            route.secrets,
+            route.limiter,
+            route.limiter_key,
+            None,
+            route.allow_redirects,
+            route,
+        )
+        try:
+            value = await route.pipeline.call(transport.attempt, call)
+        except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
+            value = failure_of(exc, call.secrets)
+        if value.__class__ is not RawResponse or call.auth_retries or not 200 <= value.status < 300:
+            result = finish_call(self, call, route.endpoint, value, start, None, route)
+        else:
+            finished = now()
+            elapsed = finished - start
+            headers = value.headers
+            body = value.body
+            content_type = headers.get(CONTENT_TYPE)
+            try:
+                if body and content_type is not None and content_type.startswith(JSON):
+                    data = decode_json(body)  # what decode_body answers, one call fewer
+                else:
+                    data = decode_body(body, content_type)
+            except BodyDecodeError:
+                return finish_call(self, call, route.endpoint, value, start, None, route)
+            request = call.request
+            attempts = call.attempts
+            status = value.status
+            meta = {
+                "attempts": attempts,
+                "elapsed": elapsed,
+                "from_cache": False,
+                "endpoint": request.endpoint,
+                "method": request.method,
+                "status": status,
+                "headers": headers,
+            }
+            # a read-only view of this call's own dict: what Result.ok would build, minus a copy
+            result = Result.ok(data, meta=MappingProxyType(meta))
+            recorder = route.recorder or recorder_of(self, call, route)
+            if attempts == 1:
+                recorder.record_success(elapsed, finished)
+            else:
+                recorder.record(None, elapsed, attempts, None, finished)
+            if self._listening:
+                emit_finished(self, call, status, None, elapsed, None)
+            if _log.isEnabledFor(logging.DEBUG):
+                log_finished(call, status, None, elapsed, result)
+        if self.cache is not None and not route.cacheable and result.is_success:
+            await self.cache.invalidate(call.request.url)  # a cache set while this call ran
+        return result
+
+    async def _plain_cached(self, route: Route, transport: Transport, start: float) -> Result[Any]:
+        """A plain call with a response cache (the cache gets a request of its own)."""
+        cache = self.cache
+        call = CallState(
+            route.request_for(cache),
+            route.host,
+            route.timeout,
+            route.auth,
+            route.secrets,
+            route.limiter,
+            route.limiter_key,
+            None,
+            route.allow_redirects,
+            route,
+        )
+        cache_status: str | None = None
+        try:
+            if route.cacheable:
+                value, cache_status = await fetch_through_cache(
+                    cache, transport, call, route.pipeline, route.endpoint
+                )
+            else:
+                value = await route.pipeline.call(transport.attempt, call)
+        except OriginFailedError as exc:
+            value = exc.result
+        except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
+            value = failure_of(exc, call.secrets)
+        result = finish_call(self, call, route.endpoint, value, start, cache_status, route)
+        if self.cache is not None and not route.cacheable and result.is_success:
+            await self.cache.invalidate(call.request.url)
+        return result
 
     def _pipeline(
         self, host: str, retry: RetryPolicy | None, limiter: RateLimiter | None

@@ -11,6 +11,8 @@ import os
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from multidict import istr
+
 from paca.http._decode import BodyDecodeError, decode_body
 from paca.http._exchange import RawResponse
 from paca.http._http_events import RequestFinished
@@ -22,11 +24,26 @@ from paca.result import ErrorKind, Result, redact
 
 if TYPE_CHECKING:
     from paca.http._endpoint import APIEndpoint
+    from paca.http._route import Route
 
-__all__ = ["counts_as_breaker_failure", "default_timeout", "failure_of", "finish_call"]
+__all__ = [
+    "CONTENT_TYPE",
+    "JSON",
+    "counts_as_breaker_failure",
+    "default_timeout",
+    "emit_finished",
+    "failure_of",
+    "finish_call",
+    "log_finished",
+    "recorder_of",
+]
 
 _log = logging.getLogger("paca.http")
 _FROM_CACHE = frozenset({"hit", "stale"})
+#: ``Content-Type`` as an ``istr`` (a lookup skips case-folding it), and the JSON media type
+#: a plain call's answer is checked against before :func:`decode_body`'s general parsing.
+CONTENT_TYPE = istr("Content-Type")
+JSON = "application/json"
 
 
 def default_timeout() -> float:
@@ -55,6 +72,22 @@ def counts_as_breaker_failure(value: object) -> bool:
     return value.kind in DEFAULT_FAILURE_KINDS
 
 
+def recorder_of(client: Any, call: CallState, route: Route | None) -> StatsRecorder:
+    """The statistics recorder of the call's entry (created on its first call; kept by a route)."""
+    if route is not None:
+        stats_key = route.stats_key
+    else:
+        request = call.request
+        stats_key = request.endpoint or f"{request.method} {call.host}"
+    recorder: StatsRecorder | None = client._stats.get(stats_key)
+    if recorder is None:
+        recorder = client._stats[stats_key] = StatsRecorder(stats_key)
+        client._endpoint_hosts[stats_key] = call.host
+    if route is not None:
+        route.recorder = recorder
+    return recorder
+
+
 def finish_call(
     client: Any,
     call: CallState,
@@ -62,6 +95,7 @@ def finish_call(
     value: Any,
     start: float,
     cache_status: str | None,
+    route: Route | None = None,
 ) -> Result[Any]:
     """Build the final ``Result`` of a call; record statistics, emit the event, log."""
     finished = now()
@@ -94,36 +128,57 @@ def finish_call(
             meta=meta,
         )
     kind = result.kind
-    stats_key = request.endpoint or f"{request.method} {call.host}"
-    recorder = client._stats.get(stats_key)
-    if recorder is None:
-        recorder = client._stats[stats_key] = StatsRecorder(stats_key)
-        client._endpoint_hosts[stats_key] = call.host
+    recorder = (route.recorder if route is not None else None) or recorder_of(client, call, route)
     recorder.record(kind, elapsed, call.attempts, cache_status, finished)
-    if client._events:
-        client._events.emit(
-            RequestFinished(
-                request.method,
-                display_url(request.url, call.secrets),
-                call.host,
-                request.endpoint,
-                result.meta.get("status"),
-                kind,
-                call.attempts,
-                elapsed,
-                cache_status,
-            )
-        )
+    status = result.meta.get("status")
+    if client._listening:
+        emit_finished(client, call, status, kind, elapsed, cache_status)
     if _log.isEnabledFor(logging.DEBUG):
-        _log.debug(
-            "%s -> %s in %.1f ms (%d attempts)%s",
-            call.label(),
-            result.meta.get("status", kind),
-            elapsed * 1000,
-            call.attempts,
-            "" if kind is None else f": {result.error}",
-        )
+        log_finished(call, status, kind, elapsed, result)
     return result
+
+
+def emit_finished(
+    client: Any,
+    call: CallState,
+    status: int | None,
+    kind: ErrorKind | None,
+    elapsed: float,
+    cache_status: str | None,
+) -> None:
+    """Give the client's listeners the call's :class:`RequestFinished` event."""
+    request = call.request
+    client._events.emit(
+        RequestFinished(
+            request.method,
+            display_url(request.url, call.secrets),
+            call.host,
+            request.endpoint,
+            status,
+            kind,
+            call.attempts,
+            elapsed,
+            cache_status,
+        )
+    )
+
+
+def log_finished(
+    call: CallState,
+    status: int | None,
+    kind: ErrorKind | None,
+    elapsed: float,
+    result: Result[Any],
+) -> None:
+    """The call's debug line (the caller checked that debug logging is on)."""
+    _log.debug(
+        "%s -> %s in %.1f ms (%d attempts)%s",
+        call.label(),
+        kind if status is None else status,
+        elapsed * 1000,
+        call.attempts,
+        "" if kind is None else f": {result.error}",
+    )
 
 
 def failure_of(exc: Exception, secrets: tuple[str, ...]) -> Result[Any]:

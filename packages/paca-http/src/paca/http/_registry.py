@@ -52,10 +52,12 @@ class APIRegistry:
         'GET'
     """
 
-    __slots__ = ("_endpoints", "base_url")
+    __slots__ = ("_endpoints", "_version", "base_url")
 
     def __init__(self, endpoints: Iterable[APIEndpoint] = (), *, base_url: str | None = None):
         self._endpoints: dict[str, APIEndpoint] = {}
+        #: Bumped by every change of the endpoints; clients drop what they derived from them.
+        self._version = 0
         self.base_url = base_url
         for endpoint in endpoints:
             self.register(endpoint)
@@ -81,11 +83,13 @@ class APIRegistry:
             msg = f"an endpoint named {endpoint.name!r} is already registered"
             raise RegistryError(msg)
         self._endpoints[endpoint.name] = endpoint
+        self._version += 1
         return endpoint
 
     def unregister(self, name: str) -> None:
         """Remove the endpoint ``name`` (a ``KeyError`` if there is none)."""
         del self._endpoints[name]
+        self._version += 1
 
     def get(self, name: str) -> APIEndpoint | None:
         """Return the endpoint ``name``, or ``None``."""

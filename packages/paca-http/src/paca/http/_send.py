@@ -17,17 +17,20 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 
 from paca.http._auth_protocol import AuthVerdict, CredentialsUnavailable
-from paca.http._exchange import OutgoingRequest, RawResponse
+from paca.http._exchange import OutgoingRequest, RawResponse, received
 from paca.http._http_events import AuthRetried, RateLimitPaused
 from paca.http._status import kind_for_status, reason_for
 from paca.resilience import parse_retry_after
 from paca.result import ErrorKind, Result, redact, redact_url
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from paca.http._auth_protocol import AuthProvider
+    from paca.http._route import Route
     from paca.resilience import Listeners, RateLimiter
 
 __all__ = [
@@ -42,6 +45,11 @@ __all__ = [
 
 _log = logging.getLogger("paca.http")
 _PASS_STATUSES = frozenset({304})
+# Header names as ``istr``: a lookup then skips case-folding the name on every response.
+_RETRY_AFTER = istr("Retry-After")
+_X_RATELIMIT_REMAINING = istr("X-RateLimit-Remaining")
+_RATELIMIT_REMAINING = istr("RateLimit-Remaining")
+_RATELIMIT = istr("RateLimit")
 
 
 class HTTPTransportError(Exception):
@@ -80,6 +88,7 @@ class CallState:
         "limiter_key",
         "raw",
         "request",
+        "route",
         "secrets",
         "stream_body",
         "timeout",
@@ -90,13 +99,13 @@ class CallState:
         request: OutgoingRequest,
         host: str,
         timeout: aiohttp.ClientTimeout,
-        *,
         auth: AuthProvider | None = None,
         secrets: tuple[str, ...] = (),
         limiter: RateLimiter | None = None,
         limiter_key: str = "",
         stream_body: Any = None,
         allow_redirects: bool = True,
+        route: Route | None = None,
     ) -> None:
         self.request = request
         self.host = host
@@ -107,6 +116,8 @@ class CallState:
         self.limiter_key = limiter_key
         self.stream_body = stream_body
         self.allow_redirects = allow_redirects
+        #: The cached plan of a plain call (its URL parsed once), or ``None``.
+        self.route = route
         self.attempts = 0
         self.auth_retries = 0
         self.raw: RawResponse | None = None
@@ -165,7 +176,33 @@ class Transport:
         call.raw = None
         auth = call.auth
         if auth is None:
-            raw = await self.send(call, call.request)
+            # What send() does, inline (one coroutine fewer per attempt); a plain call's
+            # route gives the URL already parsed, its text when no redirect happened, and
+            # the session's keyword arguments.
+            request = call.request
+            route = call.route
+            try:
+                target: URL | None = None
+                shown: str | None = None
+                if route is not None and request is route.request and route.yurl is not None:
+                    target, shown = route.yurl, route.final_url
+                    opened = self.session.request(request.method, target, **route.send_options)
+                else:
+                    opened = self.open(call, request)
+                async with opened as response:
+                    content = await response.read()
+                    final = response.url
+                    raw = received(
+                        response.status,
+                        response.headers,
+                        content,
+                        shown if final is target and shown is not None else str(final),
+                        response.reason or "",
+                    )
+            except (TimeoutError, asyncio.TimeoutError) as exc:
+                raise _translate(call, exc) from exc
+            except (aiohttp.ClientError, OSError) as exc:
+                raise _translate(call, exc) from exc
             if 200 <= raw.status < 300 and (call.limiter is None or not _limit_signal(raw)):
                 return raw  # what judge() answers, without its coroutine
             return await self.judge(call, raw)
@@ -260,10 +297,10 @@ def _limit_signal(raw: RawResponse) -> bool:
     """Whether the response's headers say something the rate limiter must adopt."""
     headers = raw.headers
     return (
-        "Retry-After" in headers
-        or headers.get("X-RateLimit-Remaining") == "0"
-        or headers.get("RateLimit-Remaining") == "0"
-        or "RateLimit" in headers
+        _RETRY_AFTER in headers
+        or headers.get(_X_RATELIMIT_REMAINING) == "0"
+        or headers.get(_RATELIMIT_REMAINING) == "0"
+        or _RATELIMIT in headers
     )
 
 

@@ -129,6 +129,18 @@ class StatsRecorder:
                 self.cache_hits += 1
         self.latencies.append(elapsed)
 
+    def record_success(self, elapsed: float, now: float) -> None:
+        """Count one call that succeeded at its first attempt without a cache.
+
+        What ``record(None, elapsed, 1, None, now)`` does, without the branches it skips.
+        """
+        if not self.count:
+            self.first = now - elapsed
+        self.count += 1
+        self.successes += 1
+        self.last = now
+        self.latencies.append(elapsed)
+
     def snapshot(self, breaker_state: str | None = None) -> EndpointStats:
         """Return the current statistics."""
         ordered = sorted(self.latencies)
