@@ -333,6 +333,9 @@ def main(argv: list[str]) -> None:
                 f"UniversalAPIClient {ours / 1000:.1f}k, ratio {ours / raw:.3f}"
             )
         return
+    if argv[:1] in (["-h"], ["--help"]) or (argv and not argv[0].isdigit()):
+        print("usage: test_bench_http.py [ROUNDS] | --instructions\n\n" + (main.__doc__ or ""))
+        raise SystemExit(0 if argv[:1] in (["-h"], ["--help"]) else 2)
     rounds = int(argv[0]) if argv else 31
     with server_process(SERVER) as port:
         ratios = asyncio.run(_interleaved(f"http://127.0.0.1:{port}", rounds))
