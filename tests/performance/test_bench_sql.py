@@ -21,6 +21,7 @@ own work not), which other processes' load hardly moves.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -374,15 +375,23 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
     from paca_testing.services import SERVICES
 
-    options = {"--reps": "25", "--scenarios": ",".join(SCENARIOS)}
-    for option in options:
-        if option in argv:
-            at = argv.index(option)
-            options[option] = argv[at + 1]
-            argv = argv[:at] + argv[at + 2 :]
-    reps = int(options["--reps"])
-    scenarios = options["--scenarios"].split(",")
-    drivers = argv or ["sqlite", "postgresql", "mysql"]
+    parser = argparse.ArgumentParser(
+        prog="test_bench_sql.py",
+        description="Paired per-call ratios of the SQL connector beside the raw driver and "
+        "SQLAlchemy async core, contenders alternating in one process.",
+    )
+    parser.add_argument("drivers", nargs="*", help="sqlite, postgresql, mysql (all by default)")
+    parser.add_argument("--reps", type=int, default=25, help="paired repetitions (25)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated")
+    args = parser.parse_args(argv)
+    reps: int = args.reps
+    scenarios: list[str] = args.scenarios.split(",")
+    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenarios {unknown}; known: {', '.join(SCENARIOS)}")
+    drivers: list[str] = args.drivers or ["sqlite", "postgresql", "mysql"]
+    if set(drivers) - {"sqlite", "postgresql", "mysql"}:
+        parser.error(f"unknown drivers {drivers}; known: sqlite, postgresql, mysql")
     print(f"{'scenario':<30} {'contender':<12} {'per call':>11} {'wall':>7} {'cpu':>7}")
     for driver in drivers:
         if driver == "sqlite":
