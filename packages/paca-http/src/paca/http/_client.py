@@ -11,27 +11,21 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import aiohttp
 
 from paca.http._client_cache import CACHEABLE, OriginFailedError, fetch_through_cache
+from paca.http._client_plain import plain_call
 from paca.http._client_prepare import prepare_call
-from paca.http._decode import BodyDecodeError, decode_body, decode_json
-from paca.http._exchange import RawResponse
-from paca.http._lifecycle import AsyncLifecycle
+from paca.http._client_settings import RoutedSettings
+from paca.http._lifecycle import NOT_INITIALIZED, AsyncLifecycle, ClientNotInitializedError
 from paca.http._outcome import (
-    CONTENT_TYPE,
-    JSON,
     counts_as_breaker_failure,
     default_timeout,
-    emit_finished,
     failure_of,
     finish_call,
-    log_finished,
-    recorder_of,
 )
 from paca.http._prepare import (
     UNSET,
@@ -40,8 +34,7 @@ from paca.http._prepare import (
     split_userinfo,
 )
 from paca.http._registry import APIRegistry
-from paca.http._route import build_route
-from paca.http._send import CallState, Transport, display_url
+from paca.http._send import Transport, display_url
 from paca.http._stats import EndpointStats, StatsRecorder, now
 from paca.http._stream import StreamMixin
 from paca.resilience import (
@@ -67,14 +60,9 @@ __all__ = ["ClientNotInitializedError", "UniversalAPIClient"]
 
 _log = logging.getLogger("paca.http")
 _DEFAULT: Any = object()
-_NOT_INITIALIZED = "call `await client.initialize()` (or use `async with`) before requests"
 
 
-class ClientNotInitializedError(RuntimeError):
-    """A call was made before ``initialize()`` (or after ``cleanup()``)."""
-
-
-class UniversalAPIClient(StreamMixin, AsyncLifecycle):
+class UniversalAPIClient(RoutedSettings, StreamMixin, AsyncLifecycle):
     """An asyncio HTTP client whose every call returns a :class:`~paca.result.Result`.
 
     Args:
@@ -109,11 +97,6 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         APIEndpoint(...)
         >>> # async with client: result = await client.get("get_post", path_params={"id": 1})
     """
-
-    _auth: AuthProvider | None
-    _retry: RetryPolicy | None
-    _rate_limit: RateLimiter | None
-    _registry: APIRegistry
 
     def __init__(
         self,
@@ -220,75 +203,6 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         """The aiohttp session (``None`` before ``initialize()``)."""
         return self._session
 
-    # -- configuration that prepared calls depend on ------------------------------------------
-    # Plain attributes as far as callers can tell (set, read, delete); assigning or deleting
-    # one drops the plain calls prepared from it (see paca.http._route).
-
-    def _drop_routes(self) -> None:
-        routes = getattr(self, "_routes", None)  # None while __init__ has not set it
-        if routes:
-            routes.clear()
-
-    @property
-    def auth(self) -> AuthProvider | None:
-        """The auth provider applied to every attempt (an endpoint's own replaces it)."""
-        return self._auth
-
-    @auth.setter
-    def auth(self, value: AuthProvider | None) -> None:
-        self._auth = value
-        self._drop_routes()
-
-    @auth.deleter
-    def auth(self) -> None:
-        del self._auth
-        self._drop_routes()
-
-    @property
-    def retry(self) -> RetryPolicy | None:
-        """The retry policy of idempotent calls (``None``: no retries)."""
-        return self._retry
-
-    @retry.setter
-    def retry(self, value: RetryPolicy | None) -> None:
-        self._retry = value
-        self._drop_routes()
-
-    @retry.deleter
-    def retry(self) -> None:
-        del self._retry
-        self._drop_routes()
-
-    @property
-    def rate_limit(self) -> RateLimiter | None:
-        """The rate limiter (``None``: no limit)."""
-        return self._rate_limit
-
-    @rate_limit.setter
-    def rate_limit(self, value: RateLimiter | None) -> None:
-        self._rate_limit = value
-        self._drop_routes()
-
-    @rate_limit.deleter
-    def rate_limit(self) -> None:
-        del self._rate_limit
-        self._drop_routes()
-
-    @property
-    def registry(self) -> APIRegistry:
-        """The endpoints calls can name."""
-        return self._registry
-
-    @registry.setter
-    def registry(self, value: APIRegistry) -> None:
-        self._registry = value
-        self._drop_routes()
-
-    @registry.deleter
-    def registry(self) -> None:
-        del self._registry
-        self._drop_routes()
-
     # -- endpoints, listeners, statistics ----------------------------------------------------
 
     def register_endpoint(self, endpoint: APIEndpoint, *, replace: bool = False) -> APIEndpoint:
@@ -334,31 +248,31 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         """``GET`` an endpoint name or a path; see :meth:`request` for ``options``."""
         if options:
             return await self.request("GET", target, **options)
-        return await self._plain("GET", target)
+        return await plain_call(self, "GET", target)
 
     async def post(self, target: str, **options: Any) -> Result[Any]:
         """``POST`` to an endpoint name or a path; see :meth:`request`."""
         if options:
             return await self.request("POST", target, **options)
-        return await self._plain("POST", target)
+        return await plain_call(self, "POST", target)
 
     async def put(self, target: str, **options: Any) -> Result[Any]:
         """``PUT`` to an endpoint name or a path; see :meth:`request`."""
         if options:
             return await self.request("PUT", target, **options)
-        return await self._plain("PUT", target)
+        return await plain_call(self, "PUT", target)
 
     async def patch(self, target: str, **options: Any) -> Result[Any]:
         """``PATCH`` an endpoint name or a path; see :meth:`request`."""
         if options:
             return await self.request("PATCH", target, **options)
-        return await self._plain("PATCH", target)
+        return await plain_call(self, "PATCH", target)
 
     async def delete(self, target: str, **options: Any) -> Result[Any]:
         """``DELETE`` an endpoint name or a path; see :meth:`request`."""
         if options:
             return await self.request("DELETE", target, **options)
-        return await self._plain("DELETE", target)
+        return await plain_call(self, "DELETE", target)
 
     async def call(self, endpoint: str, **options: Any) -> Result[Any]:
         """Call a registered endpoint with its own method; see :meth:`request`."""
@@ -416,10 +330,10 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
             and idempotency_key is None
             and timeout is None
         ):
-            return await self._plain(method, target)
+            return await plain_call(self, method, target)
         transport = self._transport
         if transport is None:
-            raise ClientNotInitializedError(_NOT_INITIALIZED)
+            raise ClientNotInitializedError(NOT_INITIALIZED)
         start = now()
         call, endpoint, retry, limiter = prepare_call(
             self, str(method).upper(), target, path_params, params, json, data, headers,
@@ -445,113 +359,6 @@ class UniversalAPIClient(StreamMixin, AsyncLifecycle):
         return result
 
     # -- internals --------------------------------------------------------------------------
-
-    async def _plain(self, method: str | HTTPMethod, target: str) -> Result[Any]:  # noqa: PLR0912 - the hot path, inlined
-        """:meth:`request` without per-call options: the request is prepared once per target.
-
-        Same outcome as the general path (see :mod:`paca.http._route`); only the work that
-        does not change from one call to the next is skipped. A 2xx answered at once is
-        finished here (what :func:`finish_call` does for it, without the call); anything
-        else goes through :func:`finish_call`.
-        """
-        transport = self._transport
-        if transport is None:
-            raise ClientNotInitializedError(_NOT_INITIALIZED)
-        start = now()
-        route = self._routes.get((method, target))
-        if route is None or route.version != self._registry._version:
-            route = build_route(self, method, target)
-        if self.cache is not None:
-            return await self._plain_cached(route, transport, start)
-        call = CallState(
-            route.request,
-            route.host,
-            route.timeout,
-            route.auth,
-            route.secrets,
-            route.limiter,
-            route.limiter_key,
-            None,
-            route.allow_redirects,
-            route,
-        )
-        try:
-            value = await route.pipeline.call(transport.attempt, call)
-        except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
-            value = failure_of(exc, call.secrets)
-        if value.__class__ is not RawResponse or call.auth_retries or not 200 <= value.status < 300:
-            result = finish_call(self, call, route.endpoint, value, start, None, route)
-        else:
-            finished = now()
-            elapsed = finished - start
-            headers = value.headers
-            body = value.body
-            content_type = headers.get(CONTENT_TYPE)
-            try:
-                if body and content_type is not None and content_type.startswith(JSON):
-                    data = decode_json(body)  # what decode_body answers, one call fewer
-                else:
-                    data = decode_body(body, content_type)
-            except BodyDecodeError:
-                return finish_call(self, call, route.endpoint, value, start, None, route)
-            request = call.request
-            attempts = call.attempts
-            status = value.status
-            meta = {
-                "attempts": attempts,
-                "elapsed": elapsed,
-                "from_cache": False,
-                "endpoint": request.endpoint,
-                "method": request.method,
-                "status": status,
-                "headers": headers,
-            }
-            # a read-only view of this call's own dict: what Result.ok would build, minus a copy
-            result = Result.ok(data, meta=MappingProxyType(meta))
-            recorder = route.recorder or recorder_of(self, call, route)
-            if attempts == 1:
-                recorder.record_success(elapsed, finished)
-            else:
-                recorder.record(None, elapsed, attempts, None, finished)
-            if self._listening:
-                emit_finished(self, call, status, None, elapsed, None)
-            if _log.isEnabledFor(logging.DEBUG):
-                log_finished(call, status, None, elapsed, result)
-        if self.cache is not None and not route.cacheable and result.is_success:
-            await self.cache.invalidate(call.request.url)  # a cache set while this call ran
-        return result
-
-    async def _plain_cached(self, route: Route, transport: Transport, start: float) -> Result[Any]:
-        """A plain call with a response cache (the cache gets a request of its own)."""
-        cache = self.cache
-        call = CallState(
-            route.request_for(cache),
-            route.host,
-            route.timeout,
-            route.auth,
-            route.secrets,
-            route.limiter,
-            route.limiter_key,
-            None,
-            route.allow_redirects,
-            route,
-        )
-        cache_status: str | None = None
-        try:
-            if route.cacheable:
-                value, cache_status = await fetch_through_cache(
-                    cache, transport, call, route.pipeline, route.endpoint
-                )
-            else:
-                value = await route.pipeline.call(transport.attempt, call)
-        except OriginFailedError as exc:
-            value = exc.result
-        except Exception as exc:  # outside failures (transport, breaker, limiter) become Results
-            value = failure_of(exc, call.secrets)
-        result = finish_call(self, call, route.endpoint, value, start, cache_status, route)
-        if self.cache is not None and not route.cacheable and result.is_success:
-            await self.cache.invalidate(call.request.url)
-        return result
 
     def _pipeline(
         self, host: str, retry: RetryPolicy | None, limiter: RateLimiter | None

@@ -8,9 +8,16 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["AsyncLifecycle"]
+__all__ = ["NOT_INITIALIZED", "AsyncLifecycle", "ClientNotInitializedError"]
 
 _L = TypeVar("_L", bound="AsyncLifecycle")
+
+#: The message of :class:`ClientNotInitializedError`.
+NOT_INITIALIZED = "call `await client.initialize()` (or use `async with`) before requests"
+
+
+class ClientNotInitializedError(RuntimeError):
+    """A call was made before ``initialize()`` (or after ``cleanup()``)."""
 
 
 class AsyncLifecycle(abc.ABC):

@@ -140,7 +140,7 @@ class StreamMixin:
         client: Any = self
         transport: Transport | None = client._transport
         if transport is None:
-            from paca.http._client import ClientNotInitializedError  # noqa: PLC0415
+            from paca.http._lifecycle import ClientNotInitializedError  # noqa: PLC0415
 
             msg = "call `await client.initialize()` (or use `async with`) before requests"
             raise ClientNotInitializedError(msg)
