@@ -1,8 +1,8 @@
 """Plain calls (no per-call options) are prepared once per target: same outcome, kept current.
 
 A plain call takes ``paca.http._client_plain.plain_call`` and a cached ``Route``; the same call
-with an option that changes nothing (``headers={}``) takes the general path. Both must answer the same,
-and a route must follow every change of what it was derived from.
+with an option that changes nothing (``headers={}``) takes the general path. Both must answer
+the same, and a route must follow every change of what it was derived from.
 """
 
 from __future__ import annotations
