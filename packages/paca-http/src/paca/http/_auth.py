@@ -9,15 +9,18 @@ Build it with the constructor of a scheme: :meth:`AuthManager.api_key`,
 :meth:`~AuthManager.apply`, then reports the response (:meth:`~AuthManager.on_response`) or a
 network error (:meth:`~AuthManager.on_network_error`).
 
+The per-attempt calls live in the base class,
+:class:`~paca.http._auth_delegate.AuthDelegate`; this module holds the constructors.
+
 Secrets never print: ``repr`` shows the scheme, where the credential goes and fingerprints;
 events and logs carry fingerprints only.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Literal
 
+from paca.http._auth_delegate import AuthDelegate
 from paca.http._auth_schemes import (
     KeyPlacement,
     PooledKeyAuth,
@@ -33,18 +36,11 @@ from paca.result import Secret
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    import aiohttp
-
-    from paca.http._auth_events import AuthEvent
-    from paca.http._auth_protocol import AuthTicket, AuthVerdict
-    from paca.http._exchange import OutgoingRequest
     from paca.http._key_pool import KeyStrategy
     from paca.http._signing import Signer, SigningInput
     from paca.resilience import Clock
 
 __all__ = ["AuthManager"]
-
-_log = logging.getLogger("paca.http.auth")
 
 
 def _secret(value: Secret[str] | str) -> Secret[str]:
@@ -57,7 +53,7 @@ def _placement(header: str | None, query_param: str | None, prefix: str) -> KeyP
     return KeyPlacement.of(header, query_param, prefix)
 
 
-class AuthManager:
+class AuthManager(AuthDelegate):
     """Credentials for one API: decorates requests and learns from responses.
 
     Example:
@@ -72,7 +68,7 @@ class AuthManager:
         False
     """
 
-    __slots__ = ("_scheme",)
+    __slots__ = ()
 
     def __init__(self, scheme: SchemeBase) -> None:
         """Wrap a scheme; use the class-method constructors instead."""
@@ -367,53 +363,3 @@ class AuthManager:
             wall_clock=wall_clock,
             name=names[0] if name is None else name,
         )
-
-    # -- what the client calls -----------------------------------------------------------
-
-    @property
-    def scheme(self) -> str:
-        """``"api_key"``, ``"bearer"``, ``"basic"``, ``"oauth2"`` or ``"hmac"``."""
-        return self._scheme.scheme
-
-    @property
-    def pool(self) -> KeyPool | None:
-        """The key pool, for a pooled manager (to inspect, restore or rest keys)."""
-        return self._scheme.pool if isinstance(self._scheme, PooledKeyAuth) else None
-
-    def add_listener(self, listener: Callable[[AuthEvent], object]) -> Callable[[], None]:
-        """Receive every event (:class:`~paca.http.KeyRotated`, ...); return a remover."""
-        return self._scheme.listeners.add(listener)
-
-    async def apply(self, request: OutgoingRequest, session: aiohttp.ClientSession) -> AuthTicket:
-        """Decorate ``request`` with the credential to use now.
-
-        Args:
-            request: The request about to be sent (changed in place).
-            session: The client's session (used for token requests).
-
-        Returns:
-            The ticket to hand back with the response.
-
-        Raises:
-            CredentialsUnavailable: No credential can be used now.
-        """
-        return await self._scheme.apply(request, session)
-
-    def on_response(
-        self, ticket: AuthTicket, status: int, headers: Mapping[str, str]
-    ) -> AuthVerdict:
-        """Learn from the response to an attempt made with ``ticket``.
-
-        Returns:
-            ``RETRY`` when the credentials changed because of it (token invalidated, key
-            rotated), else ``PROCEED``.
-        """
-        return self._scheme.on_response(ticket, status, headers)
-
-    def on_network_error(self, ticket: AuthTicket) -> None:
-        """An attempt with ``ticket`` failed before any response: the credential is kept."""
-        _log.debug("network error with %s credential %s", ticket.scheme, ticket.fingerprint)
-        self._scheme.on_network_error(ticket)
-
-    def __repr__(self) -> str:
-        return f"AuthManager({self._scheme.describe()})"

@@ -1,7 +1,8 @@
 """``ResponseCache``: an RFC 9111 private cache in front of an origin call.
 
 The rules live in :mod:`paca.http._freshness` (pure); this module does the I/O around them:
-store reads and writes, the origin call, single-flight coalescing and background refreshes.
+the origin call, single-flight coalescing and background refreshes. Store reads, writes and
+deletes come from the :class:`~paca.http._cache_guard.GuardedStore` mixin.
 
 Only ``GET`` and ``HEAD`` are cached. An unsafe request (``POST``, ``PUT``...) goes to the
 origin and, on a 2xx/3xx answer, invalidates the stored responses of its URL and of its
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from paca.http._cache_control import EMPTY_CACHE_CONTROL, CacheControl
 from paca.http._cache_flight import SingleFlight
+from paca.http._cache_guard import GuardedStore
 from paca.http._cache_key import primary_key, vary_digest
 from paca.http._cache_policy import CachePolicy, CacheStats
 from paca.http._cache_request import (
@@ -41,7 +43,6 @@ from paca.http._freshness import (
     CacheEntry,
     evaluate,
     make_entry,
-    retention,
     stale_if_error_allowed,
     why_not_storable,
 )
@@ -50,8 +51,6 @@ from paca.resilience import Clock, MonotonicClock
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from types import TracebackType
-
-    from multidict import CIMultiDict
 
     Origin = Callable[[OutgoingRequest], Awaitable[RawResponse]]
 
@@ -64,7 +63,7 @@ _STATUSES = ("hit", "miss", "revalidated", "stale", "bypass")
 _Outcome = tuple[RawResponse, str, tuple[str, ...], str]
 
 
-class ResponseCache:
+class ResponseCache(GuardedStore):
     """An HTTP response cache (RFC 9111, private) with single-flight origin calls.
 
     Args:
@@ -168,29 +167,6 @@ class ResponseCache:
             primary, names, request, origin, policy, entry, request_cc
         )
         return response, status
-
-    async def _lookup(
-        self, primary: str, headers: CIMultiDict[str], now: float
-    ) -> tuple[CacheEntry | None, tuple[str, ...]]:
-        """Return the most recent variant matching the request, and the Vary names seen."""
-        try:
-            variants = await self._store.get(primary, now)
-        except Exception:
-            self._counts["store_errors"] += 1
-            _log.warning("cache store read failed; going to the origin", exc_info=True)
-            return None, ()
-        if not variants:
-            return None, ()
-        if len(variants) == 1 and not variants[0].vary_names:
-            return variants[0], ()
-        digests: dict[tuple[str, ...], str] = {}
-        for entry in reversed(variants):
-            names = entry.vary_names
-            if names not in digests:
-                digests[names] = vary_digest(names, headers)
-            if digests[names] == entry.vary_digest:
-                return entry, names
-        return None, variants[-1].vary_names
 
     @staticmethod
     def _serve(entry: CacheEntry, request: OutgoingRequest) -> RawResponse:
@@ -310,19 +286,6 @@ class ResponseCache:
         await self._put(primary, entry, policy)
         return response, "miss", entry.vary_names, entry.vary_digest
 
-    async def _put(self, primary: str, entry: CacheEntry, policy: CachePolicy) -> None:
-        ttl = retention(entry, policy.stale_if_error, self._keep_stale)
-        if ttl <= 0:
-            return
-        try:
-            stored = await self._store.put(primary, entry, ttl, self._clock.now())
-        except Exception:
-            self._counts["store_errors"] += 1
-            _log.warning("cache store write failed", exc_info=True)
-            return
-        if stored:
-            self._counts["stores"] += 1
-
     def _refresh_in_background(
         self,
         primary: str,
@@ -358,16 +321,6 @@ class ResponseCache:
     async def invalidate(self, url: str) -> None:
         """Forget the stored ``GET`` and ``HEAD`` responses of ``url`` (query included)."""
         await self._invalidate(url, None)
-
-    async def _invalidate(self, url: str, partition: str | None) -> None:
-        partitions = {None, partition}
-        for method in CACHEABLE_METHODS:
-            for part in partitions:
-                try:
-                    await self._store.delete(primary_key(method, url, (), part))
-                except Exception:
-                    self._counts["store_errors"] += 1
-                    _log.warning("cache store delete failed", exc_info=True)
 
     async def clear(self) -> None:
         """Forget every stored response (the whole store)."""

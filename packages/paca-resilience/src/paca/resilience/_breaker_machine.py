@@ -1,10 +1,12 @@
-"""The circuit breaker's sans-I/O core: sliding windows and the state machine.
+"""The circuit breaker's sans-I/O core: the state machine and its open durations.
 
 Nothing here awaits, sleeps or reads a clock: callers pass ``now`` (seconds
 from their clock) and get decisions back. The state machine tells its owner
 about transitions through one hook, called only when the state changes.
 
-Outcome codes (``int``): bit 0 set = failure, bit 1 set = slow.
+The sliding windows and the outcome codes (``SUCCESS``, ``FAILURE``, ``SLOW``) live in
+:mod:`paca.resilience._breaker_window`; they are re-exported here, where the breaker's other
+modules and tests import them. ``REJECTED`` (``-1``) is the permit refused by ``acquire``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 
 from paca.resilience._breaker_config import BreakerConfig, BreakerState, WindowType
 from paca.resilience._breaker_events import BreakerMetrics
+from paca.resilience._breaker_window import FAILURE, SLOW, SUCCESS, CountWindow, TimeWindow
 
 __all__ = [
     "FAILURE",
@@ -27,9 +30,6 @@ __all__ = [
     "open_duration",
 ]
 
-SUCCESS = 0
-FAILURE = 1
-SLOW = 2
 REJECTED = -1
 
 TransitionHook = Callable[[BreakerState, BreakerState, str, float, "float | None"], None]
@@ -40,104 +40,6 @@ _HALF_OPEN = BreakerState.HALF_OPEN
 _FORCED_OPEN = BreakerState.FORCED_OPEN
 _DISABLED = BreakerState.DISABLED
 _METRICS_ONLY = BreakerState.METRICS_ONLY
-
-
-class CountWindow:
-    """The last ``size`` outcomes, as a preallocated ring with running counters."""
-
-    __slots__ = ("failed", "pos", "ring", "size", "slow", "total")
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.ring = bytearray(size)
-        self.pos = 0
-        self.total = 0
-        self.failed = 0
-        self.slow = 0
-
-    def add(self, code: int, now: float) -> None:
-        """Record one outcome, evicting the oldest when the ring is full."""
-        pos = self.pos
-        if self.total == self.size:
-            old = self.ring[pos]
-            if old:
-                self.failed -= old & FAILURE
-                self.slow -= (old & SLOW) >> 1
-        else:
-            self.total += 1
-        self.ring[pos] = code
-        if code:
-            self.failed += code & FAILURE
-            self.slow += (code & SLOW) >> 1
-        pos += 1
-        self.pos = 0 if pos == self.size else pos
-
-    def counts(self, now: float) -> tuple[int, int, int]:
-        """Return ``(calls, failed, slow)`` in the window."""
-        return self.total, self.failed, self.slow
-
-    def reset(self) -> None:
-        """Forget every outcome."""
-        self.ring = bytearray(self.size)
-        self.pos = self.total = self.failed = self.slow = 0
-
-
-class TimeWindow:
-    """The outcomes of the last ``size`` seconds, as one bucket per whole second.
-
-    Buckets live in preallocated lists indexed by ``second % size``; moving to
-    a new second clears the buckets that fell out of the window (amortised
-    O(1), at most ``size`` buckets however long the gap).
-    """
-
-    __slots__ = ("b_failed", "b_slow", "b_total", "failed", "head", "size", "slow", "total")
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.b_total = [0] * size
-        self.b_failed = [0] * size
-        self.b_slow = [0] * size
-        self.head: int | None = None
-        self.total = self.failed = self.slow = 0
-
-    def _advance(self, now: float) -> int:
-        second = math.floor(now)
-        head = self.head
-        if head is None:
-            self.head = second
-        elif second > head:
-            size = self.size
-            for s in range(head + 1, head + 1 + min(second - head, size)):
-                i = s % size
-                self.total -= self.b_total[i]
-                self.failed -= self.b_failed[i]
-                self.slow -= self.b_slow[i]
-                self.b_total[i] = self.b_failed[i] = self.b_slow[i] = 0
-            self.head = second
-        else:  # a clock that did not move on, or a late report: use the newest bucket
-            second = head
-        return second % self.size
-
-    def add(self, code: int, now: float) -> None:
-        """Record one outcome in the bucket of ``now``."""
-        i = self._advance(now)
-        self.b_total[i] += 1
-        self.total += 1
-        if code:
-            failed, slow = code & FAILURE, (code & SLOW) >> 1
-            self.b_failed[i] += failed
-            self.b_slow[i] += slow
-            self.failed += failed
-            self.slow += slow
-
-    def counts(self, now: float) -> tuple[int, int, int]:
-        """Return ``(calls, failed, slow)`` in the window ending at ``now``."""
-        self._advance(now)
-        return self.total, self.failed, self.slow
-
-    def reset(self) -> None:
-        """Forget every outcome."""
-        self.__init__(self.size)  # type: ignore[misc]
 
 
 def open_duration(config: BreakerConfig, opens: int, unit: float) -> float:

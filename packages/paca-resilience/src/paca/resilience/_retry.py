@@ -6,14 +6,9 @@ that succeeds costs one ``try`` and one ``isinstance`` more than a bare
 ``RetryCallState`` and ask the composed tenacity ``stop`` and ``wait``
 strategies what to do; every wait goes through the injected clock.
 
-What is retried:
-
-- an exception whose :class:`~paca.result.ErrorKind` (see
-  :func:`~paca.resilience._errors.classify`) is retryable, or, when
-  ``retry_on`` is given, an exception that matches it;
-- a returned failed :class:`~paca.result.Result` whose kind is retryable
-  (or in ``retry_kinds``), or, when ``retry_if_result`` is given, any value
-  it accepts.
+What is retried is decided by the helpers of :mod:`paca.resilience._retry_classify`
+(retryable kinds, ``retry_on``, ``retry_if_result``) and by the two methods
+``_failed_value`` and ``_retryable`` here, kept on the class for the first attempt's path.
 
 ``asyncio.CancelledError`` (and every ``BaseException`` that is not an
 ``Exception``) is never retried, never counted, never swallowed.
@@ -30,7 +25,12 @@ from paca.resilience._backoff import build_wait
 from paca.resilience._clock import Clock, MonotonicClock
 from paca.resilience._errors import classify, failure_from
 from paca.resilience._listeners import Listeners
-from paca.resilience._retry_after import parse_retry_after
+from paca.resilience._retry_classify import (
+    RETRYABLE_KINDS,
+    exception_test,
+    kind_of,
+    retry_after_of,
+)
 from paca.resilience._retry_events import (
     RetryEvent,
     RetryGaveUp,
@@ -52,25 +52,7 @@ __all__ = ["Backoff", "RetryEvent", "RetryGaveUp", "RetryPolicy", "RetrySchedule
 
 T = TypeVar("T")
 Backoff = Literal["full", "decorrelated", "exponential", "none"]
-_RETRYABLE_KINDS = frozenset(kind for kind in ErrorKind if kind.is_retryable)
 _ONE_ATTEMPT = {"attempts": 1}
-
-
-def _exception_test(
-    retry_on: type[BaseException] | tuple[type[BaseException], ...] | Callable[[Exception], bool],
-) -> Callable[[Exception], bool]:
-    if isinstance(retry_on, type) and issubclass(retry_on, BaseException):
-        return lambda exc: isinstance(exc, retry_on)
-    if isinstance(retry_on, tuple):
-        if not all(isinstance(t, type) and issubclass(t, BaseException) for t in retry_on):
-            msg = "retry_on must be exception types or a predicate"
-            raise TypeError(msg)
-        return lambda exc: isinstance(exc, retry_on)
-    if callable(retry_on):
-        predicate = cast("Callable[[Exception], bool]", retry_on)
-        return lambda exc: bool(predicate(exc))
-    msg = f"retry_on must be exception types or a predicate, got {type(retry_on).__name__}"
-    raise TypeError(msg)
 
 
 class RetryPolicy:
@@ -182,11 +164,11 @@ class RetryPolicy:
         self._respect_retry_after = respect_retry_after
         self._budget = budget
         self._clock: Clock = clock if clock is not None else MonotonicClock()
-        self._kinds = _RETRYABLE_KINDS if retry_kinds is None else frozenset(retry_kinds)
+        self._kinds = RETRYABLE_KINDS if retry_kinds is None else frozenset(retry_kinds)
         if not all(isinstance(kind, ErrorKind) for kind in self._kinds):
             msg = "retry_kinds must hold ErrorKind values"
             raise TypeError(msg)
-        self._exc_test = None if retry_on is None else _exception_test(retry_on)
+        self._exc_test = None if retry_on is None else exception_test(retry_on)
         self._value_test = retry_if_result
         jitter_rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter, not crypto
         self._wait: wait_base = (
@@ -357,7 +339,7 @@ class RetryPolicy:
         while True:
             if not self._retryable(error):
                 return error, value, attempt
-            kind = self._kind_of(error, value)
+            kind = kind_of(error, value)
             state.attempt_number = attempt
             state.outcome = tenacity.Future.construct(
                 attempt, error if error is not None else value, error is not None
@@ -365,7 +347,7 @@ class RetryPolicy:
             state.outcome_timestamp = clock.now()
             delay = float(self._wait(state))
             if self._respect_retry_after:
-                hinted = self._retry_after_of(error, value)
+                hinted = retry_after_of(error, value, self._max_retry_after)
                 if hinted is not None and hinted > delay:
                     delay = hinted
             state.upcoming_sleep = delay
@@ -395,24 +377,6 @@ class RetryPolicy:
                 if self._budget is not None:
                     self._budget.deposit()
                 return None, value, attempt
-
-    def _kind_of(self, error: Exception | None, value: Any) -> ErrorKind:
-        if error is not None:
-            return classify(error)
-        if isinstance(value, Result) and value.kind is not None:
-            return value.kind
-        return ErrorKind.UNKNOWN
-
-    def _retry_after_of(self, error: Exception | None, value: Any) -> float | None:
-        if error is not None:
-            raw = getattr(error, "retry_after", None)
-        elif isinstance(value, Result):
-            raw = value.meta.get("retry_after")
-        else:
-            return None
-        if raw is None:
-            return None
-        return parse_retry_after(raw, cap=self._max_retry_after)
 
     def _gave_up(self, attempts: int, kind: ErrorKind, reason: str) -> None:
         if self._listeners:
