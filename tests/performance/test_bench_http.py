@@ -16,8 +16,9 @@ Goal: UniversalAPIClient >= 90 % of raw aiohttp's throughput (ratio <= 1.11).
 On a shared machine whole runs swing; ``python tests/performance/test_bench_http.py`` (in the
 bench environment: ``hatch run bench:python tests/performance/test_bench_http.py``) measures
 the same two clients, raw aiohttp and ours, alternating round by round in one process against
-one server, and prints the median time ratio of each group; with ``--instructions`` it counts
-instead the instructions per request of each (valgrind), which no other load disturbs.
+one server, and prints the median time ratio of each group (and of the process's CPU time,
+the client's own cost); with ``--instructions`` it counts instead the instructions per request
+of each (valgrind), which no other load disturbs.
 """
 
 from __future__ import annotations
@@ -264,23 +265,30 @@ async def _pair(server_url: str) -> tuple[Callable[[], Awaitable[None]], dict[st
     return close, {"raw": raw, "ours": ours}
 
 
-async def _interleaved(server_url: str, rounds: int) -> dict[str, list[float]]:
-    """Per group, the time ratio ours / raw of each pair of rounds (order alternating)."""
+async def _interleaved(server_url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """Per group, ours / raw of each pair of rounds (order alternating): wall time and CPU.
+
+    ``"cpu"`` is this process's CPU time (user + kernel, ``time.process_time``): the
+    client's own cost, which the server, the other CPU and other load do not change.
+    """
     close, clients = await _pair(server_url)
-    ratios: dict[str, list[float]] = {}
+    ratios: dict[str, dict[str, list[float]]] = {}
     try:
         for concurrency, calls, group in CASES:
             batches = [_batch(clients[name], concurrency, calls) for name in ("raw", "ours")]
             for batch in batches:
                 await batch()  # warm-up
-            ratios[group] = []
+            ratios[group] = {"wall": [], "cpu": []}
             for n in range(rounds):
                 seconds = [0.0, 0.0]
+                cpu = [0.0, 0.0]
                 for index in (0, 1) if n % 2 else (1, 0):
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     await batches[index]()
                     seconds[index] = time.perf_counter() - started
-                ratios[group].append(seconds[1] / seconds[0])
+                    cpu[index] = time.process_time() - cpu_started
+                ratios[group]["wall"].append(seconds[1] / seconds[0])
+                ratios[group]["cpu"].append(cpu[1] / cpu[0])
     finally:
         await close()
     return ratios
@@ -317,7 +325,9 @@ def main(argv: list[str]) -> None:
     """Print ours / raw aiohttp per group: time ratio of interleaved rounds, or instructions.
 
     ``[ROUNDS]``: the median time ratio over ROUNDS (default 31) pairs of rounds, the two
-    clients alternating in one process. ``--instructions``: instructions per request of each
+    clients alternating in one process, and the median ratio of this process's CPU time
+    (what the client itself spends, kernel included; at c=64 the client is the bottleneck
+    and the wall ratio follows it). ``--instructions``: instructions per request of each
     client counted by valgrind (independent of the machine's load; needs valgrind).
     """
     if argv[:1] == ["--only"]:
@@ -339,12 +349,14 @@ def main(argv: list[str]) -> None:
     rounds = int(argv[0]) if argv else 31
     with server_process(SERVER) as port:
         ratios = asyncio.run(_interleaved(f"http://127.0.0.1:{port}", rounds))
-    for group, values in ratios.items():
+    for group, by_kind in ratios.items():
+        values = by_kind["wall"]
         quartiles = statistics.quantiles(values, n=4)
         print(
             f"{group}: UniversalAPIClient / raw aiohttp = {statistics.median(values):.3f} "
             f"(median of {len(values)} interleaved rounds; quartiles "
-            f"{quartiles[0]:.3f}-{quartiles[2]:.3f})"
+            f"{quartiles[0]:.3f}-{quartiles[2]:.3f}); client CPU "
+            f"{statistics.median(by_kind['cpu']):.3f}"
         )
 
 
