@@ -50,8 +50,9 @@ class WriteClauses:
     _kind: str
     _returning: tuple[Node, ...]
 
-    def _with(self, **changes: Any) -> QueryBuilder:  # pragma: no cover - QueryBuilder's
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by QueryBuilder, the only class using this mixin
+
+        def _with(self, **changes: Any) -> QueryBuilder: ...
 
     def insert(self, values: Mapping[str, object] | Sequence[Mapping[str, object]]) -> QueryBuilder:
         """Make this an INSERT of one row (a mapping) or several (a sequence of mappings).

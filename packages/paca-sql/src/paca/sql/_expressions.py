@@ -63,8 +63,9 @@ class Selectable:
 
     __slots__ = ()
 
-    def _render_query(self, r: Renderer) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _render_query(self, r: Renderer) -> str:  # pragma: no cover - every subclass renders
+        msg = f"{type(self).__name__} must define _render_query (the base only names it)"
+        raise NotImplementedError(msg)
 
 
 class Node:
@@ -73,8 +74,9 @@ class Node:
     __slots__ = ()
     _prec: ClassVar[int] = ATOM
 
-    def _sql(self, r: Renderer) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _sql(self, r: Renderer) -> str:  # pragma: no cover - every subclass renders
+        msg = f"{type(self).__name__} must define _sql (the base only names it)"
+        raise NotImplementedError(msg)
 
 
 def coerce(value: object) -> Expr:
