@@ -1,10 +1,9 @@
-# ruff: noqa: T201 - printing the table is what this script is for
 """Per-call overhead of paca-resilience beside its peers, interleaved, as medians of runs.
 
 Run from the repository root (the peers come from the ``bench`` hatch environment)::
 
-    hatch run bench:python packages/paca-resilience/benchmarks/interleaved.py
-    python packages/paca-resilience/benchmarks/interleaved.py --calls 200000 --runs 7
+    hatch run bench:python tests/performance/interleaved_resilience.py
+    python tests/performance/interleaved_resilience.py --calls 200000 --runs 7
 
 Each run times every case once, in a rotated order (so a burst of load on a shared machine
 hits different cases in different runs), ``--calls`` calls per case in one event loop; the
@@ -126,7 +125,7 @@ def cases(  # noqa: PLR0915 - one flat list of cases reads best
     timed = CircuitBreaker("bench-time", window_type="time", window_size=60, slow_call_duration=5)
     add("breaker", "paca breaker call, time window", "bare await", awaited(lambda: timed.call(f)))
     try:
-        from purgatory import AsyncCircuitBreakerFactory  # noqa: PLC0415 - optional peer
+        from purgatory import AsyncCircuitBreakerFactory
 
         purgatory = loop.run_until_complete(AsyncCircuitBreakerFactory().get_breaker("bench"))
 
@@ -138,14 +137,14 @@ def cases(  # noqa: PLR0915 - one flat list of cases reads best
     except ImportError:
         pass
     try:
-        import aiobreaker  # noqa: PLC0415
+        import aiobreaker
 
         aio = aiobreaker.CircuitBreaker()
         add("breaker", "aiobreaker call_async", "bare await", awaited(lambda: aio.call_async(f)))
     except ImportError:
         pass
     try:
-        import pybreaker  # noqa: PLC0415
+        import pybreaker
 
         py = pybreaker.CircuitBreaker()
         add("breaker", "pybreaker call", "bare await", awaited(lambda: py.call(f)))
@@ -169,7 +168,7 @@ def cases(  # noqa: PLR0915 - one flat list of cases reads best
             awaited(lambda limiter=limiter: limiter.acquire("key")),
         )
     try:
-        import aiolimiter  # noqa: PLC0415
+        import aiolimiter
 
         peer = aiolimiter.AsyncLimiter(HUGE, 1.0)
         add("limiter", "aiolimiter has_capacity", "bare call", synchronous(peer.has_capacity))
@@ -177,9 +176,9 @@ def cases(  # noqa: PLR0915 - one flat list of cases reads best
     except ImportError:
         pass
     try:
-        import limits  # noqa: PLC0415
-        import limits.storage  # noqa: PLC0415
-        import limits.strategies  # noqa: PLC0415
+        import limits
+        import limits.storage
+        import limits.strategies
 
         item = limits.RateLimitItemPerSecond(10**9)
         for strategy in ("FixedWindowRateLimiter", "SlidingWindowCounterRateLimiter"):
@@ -198,7 +197,7 @@ def cases(  # noqa: PLR0915 - one flat list of cases reads best
     add("retry", "paca retry call", "bare await", awaited(lambda: retry.call(f)))
     add("retry", "paca retry execute", "bare await", awaited(lambda: retry.execute(f)))
     try:
-        import tenacity  # noqa: PLC0415
+        import tenacity
 
         decorated = tenacity.retry(stop=tenacity.stop_after_attempt(3), reraise=True)(f)
         add("retry", "tenacity @retry", "bare await", awaited(decorated))
